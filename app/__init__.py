@@ -1,0 +1,94 @@
+"""The application factory: `create_app()` builds a configured app."""
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from config import ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(
+    config_name: str | None = None, overrides: Mapping[str, Any] | None = None
+) -> Flask:
+    """Build the app for `config_name` (or $APP_CONFIG), with optional setting overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(load_config(config_name))
+    app.config.update(overrides or {})
+    if not app.config.get("SECRET_KEY"):
+        raise ConfigError("SECRET_KEY is not set; see .env.example.")
+    Path(app.instance_path).mkdir(exist_ok=True)  # the default SQLite database lives here
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    configure_logging(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app.cronofy import init_cronofy
+    from app.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    init_cronofy(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app import auth, cronofy, dashboard
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(cronofy.bp)
+    app.register_blueprint(dashboard.bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Every error ends on a page of the site, never a traceback."""
+
+    def render_error(error: HTTPException):
+        code = error.code or 500
+        return render_template("error.html", code=code, name=error.name, error=error), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        error.description = (
+            "The form expired or was sent from somewhere else. Go back, reload the page "
+            "and try again."
+        )
+        return render_error(error)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return render_error(error)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("Unhandled error")
+        from app.extensions import db
+
+        db.session.rollback()
+        return render_error(InternalServerError())
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )

@@ -1,0 +1,171 @@
+"""Every HTTP call to Cronofy's API host, except the code exchange (Authlib does that).
+
+Statuses are turned into the exceptions of `app.cronofy.errors`; log lines name the
+endpoint and the status, never a token, a code or a query string.
+"""
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from flask import Flask, current_app
+
+from app.cronofy import errors
+
+log = logging.getLogger(__name__)
+
+JSON = dict[str, Any]
+
+
+class CronofyClient:
+    """A client for one Cronofy application, sharing one pooled HTTP session."""
+
+    def __init__(
+        self,
+        api_url: str,
+        client_id: str,
+        client_secret: str,
+        timeout: tuple[float, float],
+        session: requests.Session | None = None,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    # -- OAuth token endpoints -------------------------------------------------------------
+
+    def refresh(self, refresh_token: str) -> JSON:
+        """Exchange a refresh token for new tokens; Cronofy may rotate the refresh token."""
+        return self._token_request(
+            "/oauth/token", {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        )
+
+    def revoke(self, token: str) -> None:
+        """End the whole authorization that `token` (ideally the refresh token) belongs to."""
+        self._token_request("/oauth/token/revoke", {"token": token}, expect_json=False)
+
+    def _token_request(self, path: str, data: JSON, *, expect_json: bool = True) -> JSON:
+        # Client credentials go in the body: Cronofy rejects HTTP Basic client auth.
+        body = {"client_id": self.client_id, "client_secret": self.client_secret, **data}
+        response = self._send("POST", self.api_url + path, json=body)
+        if response.status_code in (400, 401):
+            error = _json_or_empty(response).get("error")
+            log.warning("Cronofy %s answered %s (%s)", path, response.status_code, error)
+            if error == "invalid_grant":
+                raise errors.InvalidGrant(f"{path}: invalid_grant")
+            if error == "invalid_client":
+                raise errors.CronofyClientRejected(f"{path}: invalid_client")
+            raise errors.CronofyError(f"{path}: {response.status_code} {error}")
+        self._raise_for_status(path, response)
+        return self._json(path, response) if expect_json else {}
+
+    # -- The /v1 API -----------------------------------------------------------------------
+
+    def calendars(self, access_token: str) -> list[JSON]:
+        """The account's calendars (scope `list_calendars`)."""
+        calendars = self.get(access_token, "/v1/calendars").get("calendars")
+        if not isinstance(calendars, list):
+            raise errors.CronofyBadResponse("/v1/calendars: no calendars list")
+        return [c for c in calendars if isinstance(c, dict)]
+
+    def get(self, access_token: str, path: str, params: JSON | None = None) -> JSON:
+        """GET a /v1 path (or an absolute URL Cronofy handed out) and return its JSON."""
+        url = self.api_url + path if path.startswith("/") else path
+        if not url.startswith(self.api_url + "/"):
+            # The bearer token only ever goes to the configured API host, even if a
+            # response hands out a link elsewhere.
+            raise errors.CronofyBadResponse("refused to follow a URL off the API host")
+        response = self._send(
+            "GET", url, params=params, headers={"Authorization": f"Bearer {access_token}"}
+        )
+        endpoint = urlsplit(url).path
+        self._raise_for_status(endpoint, response)
+        return self._json(endpoint, response)
+
+    # -- Plumbing --------------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        endpoint = urlsplit(url).path
+        try:
+            return self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.Timeout as exc:
+            log.warning("Cronofy %s %s timed out", method, endpoint)
+            raise errors.CronofyUnavailable(f"{endpoint}: timeout") from exc
+        except requests.RequestException as exc:
+            log.warning("Cronofy %s %s unreachable: %s", method, endpoint, type(exc).__name__)
+            raise errors.CronofyUnavailable(f"{endpoint}: {type(exc).__name__}") from exc
+
+    @staticmethod
+    def _raise_for_status(endpoint: str, response: requests.Response) -> None:
+        status = response.status_code
+        if status < 300:
+            return
+        log.warning("Cronofy %s answered %s", endpoint, status)
+        if status == 401:
+            raise errors.CronofyUnauthorized(endpoint)
+        if status == 403:
+            raise errors.CronofyForbidden(endpoint)
+        if status == 404:
+            raise errors.CronofyNotFound(endpoint)
+        if status == 422:
+            raise errors.CronofyInvalid(endpoint, _field_errors(_json_or_empty(response)))
+        if status == 429:
+            raise errors.CronofyRateLimited(endpoint)
+        if status >= 500:
+            raise errors.CronofyUnavailable(f"{endpoint}: {status}")
+        raise errors.CronofyError(f"{endpoint}: {status}")
+
+    @staticmethod
+    def _json(endpoint: str, response: requests.Response) -> JSON:
+        body = _json_or_empty(response, strict=True)
+        if body is None:
+            log.warning(
+                "Cronofy %s answered %s without a JSON object", endpoint, response.status_code
+            )
+            raise errors.CronofyBadResponse(f"{endpoint}: not a JSON object")
+        return body
+
+
+def _json_or_empty(response: requests.Response, *, strict: bool = False) -> JSON | None:
+    """The response's JSON object; `{}` (or None when strict) if it has none."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        return body
+    return None if strict else {}
+
+
+def _field_errors(body: JSON) -> dict[str, list[str]]:
+    """Flatten Cronofy's 422 `{"errors": {"field": [{"description": ...}]}}` into messages."""
+    raw = body.get("errors")
+    if not isinstance(raw, dict):
+        return {}
+    result: dict[str, list[str]] = {}
+    for field, items in raw.items():
+        messages = [
+            str(item.get("description") or item.get("key") or "invalid")
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict)
+        ]
+        result[str(field)] = messages or ["invalid"]
+    return result
+
+
+def init_client(app: Flask) -> None:
+    """Create the app's Cronofy client from its configuration."""
+    app.extensions["cronofy_client"] = CronofyClient(
+        api_url=app.config["CRONOFY_API_URL"],
+        client_id=app.config["CRONOFY_CLIENT_ID"],
+        client_secret=app.config["CRONOFY_CLIENT_SECRET"],
+        timeout=app.config["CRONOFY_TIMEOUT"],
+    )
+
+
+def cronofy_client() -> CronofyClient:
+    """The current app's Cronofy client."""
+    return current_app.extensions["cronofy_client"]

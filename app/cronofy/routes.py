@@ -1,0 +1,131 @@
+"""Connect, the OAuth callback, and disconnect: the three steps a user takes."""
+
+import requests
+from authlib.integrations.base_client import OAuthError
+from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.cronofy import bp, errors
+from app.cronofy.client import cronofy_client
+from app.cronofy.oauth import cronofy_oauth
+from app.cronofy.tokens import save_authorization
+from app.extensions import db
+from app.forms import EmptyForm
+from app.models import CronofyConnection
+
+
+@bp.post("/connect")
+@login_required
+def connect():
+    """Send the user to Cronofy's authorization page."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return cronofy_oauth().authorize_redirect(
+        _redirect_uri(),
+        # Without this, Cronofy links the new authorization to any account authorized
+        # earlier in the same browser: two app users sharing a browser would share tokens.
+        avoid_linking="true",
+    )
+
+
+@bp.get("/callback")
+def callback():
+    """Finish the authorization: check state, exchange the code, store the tokens.
+
+    Every way this can fail ends on the dashboard (or the login page) with a message and
+    the Connect button, never on an error page.
+    """
+    if not current_user.is_authenticated:
+        flash(
+            "Your session ended before Cronofy sent you back. Log in and connect again.", "error"
+        )
+        return redirect(url_for("auth.login", next=url_for("dashboard.index")))
+
+    client = cronofy_oauth()
+    state = request.args.get("state", "")
+    # Authlib keeps each state it issued in the session and deletes it once used, so a
+    # missing, foreign or replayed state is simply not found there.
+    state_known = bool(state and client.framework.get_state_data(session, state))
+    error = request.args.get("error")
+    if error:
+        if state_known:
+            client.framework.clear_state_data(session, state)
+        if error == "access_denied":
+            return _back_to_dashboard("You declined access, so no calendar was connected.", "info")
+        current_app.logger.warning("Cronofy authorization failed: %s", _loggable(error))
+        return _back_to_dashboard("Cronofy could not authorize the connection. Please try again.")
+    if not state_known:
+        return _back_to_dashboard(
+            "That authorization link has expired or was already used. Please connect again."
+        )
+    if not request.args.get("code"):
+        client.framework.clear_state_data(session, state)
+        return _back_to_dashboard("Cronofy did not send an authorization code. Please try again.")
+
+    try:
+        token = client.authorize_access_token()
+        connection = save_authorization(current_user, token)
+    except OAuthError as exc:
+        current_app.logger.warning("Cronofy code exchange refused: %s", _loggable(exc.error))
+        return _back_to_dashboard("Cronofy did not accept the authorization. Please try again.")
+    except errors.CronofyError as exc:
+        db.session.rollback()
+        current_app.logger.warning("Cronofy code exchange failed: %s", type(exc).__name__)
+        return _back_to_dashboard(exc.user_message)
+    except (requests.RequestException, ValueError) as exc:
+        # Authlib raises these for timeouts, refused connections, 5xx and non-JSON bodies.
+        current_app.logger.warning("Cronofy code exchange failed: %s", type(exc).__name__)
+        return _back_to_dashboard(
+            f"{errors.CronofyUnavailable.user_message} Your calendar was not connected."
+        )
+    return _back_to_dashboard(f"Connected {connection.label}.", "success")
+
+
+@bp.post("/connections/<int:connection_id>/disconnect")
+@login_required
+def disconnect(connection_id: int):
+    """Revoke the authorization at Cronofy, then forget its tokens here."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    connection = db.session.scalar(
+        select(CronofyConnection).filter_by(id=connection_id, user_id=current_user.id)
+    )
+    if connection is None:
+        abort(404)
+    label = connection.label
+    try:
+        # The refresh token cannot have expired, so it always identifies the authorization.
+        cronofy_client().revoke(connection.refresh_token)
+        revoked = True
+    except errors.CronofyError:
+        revoked = False
+    db.session.delete(connection)
+    db.session.commit()
+    if revoked:
+        flash(f"Disconnected {label}.", "success")
+    else:
+        flash(
+            f"Disconnected {label} here, but Cronofy could not confirm the revocation. "
+            "You can also remove this app's access in your Cronofy or calendar account settings.",
+            "warning",
+        )
+    return redirect(url_for("dashboard.index"))
+
+
+def _back_to_dashboard(message: str, category: str = "error"):
+    flash(message, category)
+    return redirect(url_for("dashboard.index"))
+
+
+def _loggable(value: object) -> str:
+    """An OAuth error code fit for a log line; anything unexpected is not echoed."""
+    text = str(value or "")
+    return text if text.isascii() and text.replace("_", "").isalnum() and len(text) <= 64 else "?"
+
+
+def _redirect_uri() -> str:
+    """The URI Cronofy sends the user back to; it must match a registered one exactly."""
+    return current_app.config["CRONOFY_REDIRECT_URI"] or url_for(
+        "cronofy.callback", _external=True
+    )

@@ -1,0 +1,7 @@
+"""The landing page and the signed-in user's dashboard."""
+
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__)
+
+from app.dashboard import routes  # noqa: E402,F401 - registers the views on bp

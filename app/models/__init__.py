@@ -1,0 +1,6 @@
+"""The app's database models."""
+
+from app.models.connection import ConnectionStatus, CronofyConnection
+from app.models.user import User
+
+__all__ = ["ConnectionStatus", "CronofyConnection", "User"]

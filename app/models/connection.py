@@ -1,0 +1,69 @@
+"""One Cronofy authorization that a user granted to this app."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+
+class ConnectionStatus(enum.StrEnum):
+    """Whether the stored tokens still work."""
+
+    ACTIVE = "active"
+    # Cronofy refused the refresh token: the user revoked access or the authorization ended.
+    NEEDS_RECONNECT = "needs_reconnect"
+
+
+class CronofyConnection(db.Model):
+    """A user's authorization of one Cronofy account, with the tokens that use it.
+
+    Connecting the same Cronofy account again updates this row instead of adding one.
+    Tokens never leave the server: no repr, template or log line shows them.
+    """
+
+    __tablename__ = "cronofy_connections"
+    # Also the index for "this user's connections" (user_id leads).
+    __table_args__ = (UniqueConstraint("user_id", "account_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Cronofy's `sub` (== `account_id`), e.g. acc_5ba21743f408617d1269ea1e.
+    account_id: Mapped[str] = mapped_column(String(64))
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    scope: Mapped[str] = mapped_column(String(1024))
+    provider_name: Mapped[str | None] = mapped_column(String(64))
+    profile_id: Mapped[str | None] = mapped_column(String(64))
+    profile_name: Mapped[str | None] = mapped_column(String(320))
+    status: Mapped[ConnectionStatus] = mapped_column(
+        Enum(
+            ConnectionStatus,
+            native_enum=False,
+            length=32,
+            validate_strings=True,
+            values_callable=lambda statuses: [s.value for s in statuses],
+        ),
+        default=ConnectionStatus.ACTIVE,
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    user: Mapped["User"] = relationship(back_populates="connections")  # noqa: F821
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        """The scopes Cronofy granted, as a set."""
+        return frozenset(self.scope.split())
+
+    @property
+    def label(self) -> str:
+        """How the dashboard names this connection: the linking profile, else the account."""
+        return self.profile_name or self.account_id
+
+    def __repr__(self) -> str:
+        return f"<CronofyConnection {self.id} user={self.user_id} {self.status.value}>"

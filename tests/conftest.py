@@ -1,0 +1,105 @@
+"""Fixtures shared by the app's tests.
+
+Every test that uses the `app` fixture runs twice: on SQLite and on PostgreSQL. Each
+database is built once per run with the real migrations and emptied after every test.
+"""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import responses
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.extensions import db
+from tests.helpers import API_URL, APP_URL, register
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+POSTGRES_DATABASE = "calendar_connect_test"
+IN_CI = bool(os.environ.get("CI"))
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a developer's machine; in CI everything the tests need must be there."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI must provide it)")
+    pytest.skip(reason)
+
+
+def _postgres_database() -> str:
+    """Create an empty database for this run on the PostgreSQL server and return its URL."""
+    server = make_url(POSTGRES_URL)
+    try:
+        engine = create_engine(server, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {POSTGRES_DATABASE}"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure here means "no server"
+        unavailable(f"PostgreSQL is not reachable at {server.host}:{server.port}: {exc}")
+    return server.set(database=POSTGRES_DATABASE).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
+    """A migrated database, once per run and backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        url = _postgres_database()
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "CRONOFY_APP_URL": APP_URL,
+            "CRONOFY_API_URL": API_URL,
+        },
+    )
+    yield app
+    with app.app_context():
+        db.session.remove()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def cronofy() -> Iterator[responses.RequestsMock]:
+    """Cronofy's HTTP API, mocked; a test fails if a registered call is not made."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+
+
+@pytest.fixture
+def user_client(client: FlaskClient) -> FlaskClient:
+    """A client logged in as a freshly registered user."""
+    response = register(client)
+    assert response.status_code == 302
+    return client

@@ -1,0 +1,74 @@
+"""Helpers for driving the app in tests: CSRF tokens, accounts, the connect flow."""
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import responses
+from flask.testing import FlaskClient
+
+APP_URL = "https://app.cronofy.test"
+API_URL = "https://api.cronofy.test"
+TOKEN_URL = f"{API_URL}/oauth/token"
+REVOKE_URL = f"{API_URL}/oauth/token/revoke"
+CALENDARS_URL = f"{API_URL}/v1/calendars"
+PASSWORD = "correct horse battery"
+ACCOUNT_ID = "acc_5ba21743f408617d1269ea1e"
+
+
+def token_response(**changes: Any) -> dict[str, Any]:
+    """A successful code exchange, as Cronofy documents it."""
+    token = {
+        "token_type": "bearer",
+        "access_token": "access-1",
+        "expires_in": 3600,
+        "refresh_token": "refresh-1",
+        "scope": "read_account list_calendars read_events create_event delete_event",
+        "account_id": ACCOUNT_ID,
+        "sub": ACCOUNT_ID,
+        "linking_profile": {
+            "provider_name": "google",
+            "profile_id": "pro_n23kjnwrw2",
+            "profile_name": "ada@example.com",
+        },
+    }
+    token.update(changes)
+    return token
+
+
+def csrf_token(client: FlaskClient, path: str = "/auth/login") -> str:
+    """Fetch a page and return the CSRF token its forms carry."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def register(client: FlaskClient, email: str = "ada@example.com", password: str = PASSWORD):
+    """Create an account through the form; the client is then logged in."""
+    return client.post(
+        "/auth/register",
+        data={
+            "email": email,
+            "password": password,
+            "confirm": password,
+            "csrf_token": csrf_token(client, "/auth/register"),
+        },
+    )
+
+
+def start_connect(client: FlaskClient) -> dict[str, str]:
+    """Press "Connect calendar"; return the query of the authorization redirect."""
+    response = client.post(
+        "/auth/cronofy/connect", data={"csrf_token": csrf_token(client, "/dashboard")}
+    )
+    assert response.status_code == 302
+    assert response.location.startswith(f"{APP_URL}/oauth/authorize?")
+    return dict(parse_qsl(urlsplit(response.location).query))
+
+
+def connect(client: FlaskClient, cronofy: responses.RequestsMock, **token_changes: Any):
+    """Run the whole connect flow against mocked Cronofy; return the callback response."""
+    state = start_connect(client)["state"]
+    cronofy.post(TOKEN_URL, json=token_response(**token_changes))
+    return client.get(f"/auth/cronofy/callback?code=the-code&state={state}")
