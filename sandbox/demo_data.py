@@ -1,0 +1,153 @@
+"""Believable calendars and events for a new account, the same for the same account and day."""
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+
+from sandbox import ids
+from sandbox.models import Account, Calendar, Event, Profile
+from sandbox.times import format_time
+
+DAYS = 14  # events cover the next two weeks, counted from today (UTC)
+
+# Consent-page provider choice -> (provider_name, provider_service) as Cronofy reports them.
+# Cronofy reports Microsoft 365 profiles as provider_name "exchange", service "office365".
+PROVIDERS: dict[str, tuple[str, str]] = {
+    "google": ("google", "google"),
+    "office365": ("exchange", "office365"),
+    "apple": ("apple", "icloud"),
+}
+
+_MEETINGS = [
+    ("1:1 with Priya", "Room 4.02", "Career goals and the hiring plan."),
+    ("Sprint planning", "Room 2.10", "Bring the estimates for the top ten tickets."),
+    ("Design review: onboarding", "Zoom", ""),
+    ("Customer call: Northwind", "Phone", "Renewal and the export feature request."),
+    ("Budget review", "Room 4.02", ""),
+    ("Interview: backend engineer", "Room 1.05", "Systems design round."),
+    ("Product demo", "Zoom", ""),
+    ("Architecture sync", "Room 2.10", "Queue migration status."),
+    ("Coffee with Jamie", "Ground floor café", ""),
+    ("Retrospective", "Room 2.10", ""),
+    ("Security training", "Zoom", "Mandatory yearly course."),
+    ("Quarterly planning", "Board room", ""),
+]
+_FAMILY = [
+    ("Dentist", "Smile Dental, High Street"),
+    ("Swimming lessons", "Leisure centre"),
+    ("Dinner with Sam", "Luigi's"),
+    ("Yoga", "Studio 5"),
+    ("Football practice", "Park pitches"),
+    ("Book club", "Library"),
+    ("Farmers market", "Town square"),
+    ("Call grandma", None),
+]
+
+
+class _Builder:
+    """Collects the events of one account while the generator walks the days."""
+
+    def __init__(self, account_id: str, stamp: str) -> None:
+        self.account_id = account_id
+        self.stamp = stamp
+        self.events: list[Event] = []
+
+    def add(self, calendar: Calendar, summary: str, start: str, end: str, **extra: str) -> None:
+        """Add one event; its uid is derived from the account and its position."""
+        seed = f"{self.account_id}:{len(self.events)}:{summary}"
+        self.events.append(
+            Event(
+                event_uid=ids.event_uid_for(seed),
+                calendar_id=calendar.calendar_id,
+                summary=summary,
+                start=start,
+                end=end,
+                created=self.stamp,
+                updated=self.stamp,
+                **extra,
+            )
+        )
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), UTC)
+
+
+def _timed(start: datetime, minutes: int) -> tuple[str, str]:
+    return format_time(start), format_time(start + timedelta(minutes=minutes))
+
+
+def build_account(email: str, provider: str, today: date, now: datetime) -> Account:
+    """A primary profile of the chosen provider, a second provider's profile, and events."""
+    account_id = ids.account_id_for(email)
+    local = email.split("@", 1)[0] or "demo"
+    other = "google" if provider == "apple" else "apple"
+    other_name = f"{local}@gmail.com" if other == "google" else f"{local}@icloud.com"
+
+    profiles = []
+    for chosen, profile_name in ((provider, email), (other, other_name)):
+        provider_name, service = PROVIDERS[chosen]
+        profile_id = ids.profile_id_for(account_id, chosen)
+        profiles.append(Profile(profile_id, provider_name, service, profile_name))
+    main, second = profiles
+
+    def calendar(profile: Profile, name: str, **flags: bool) -> Calendar:
+        return Calendar(
+            ids.calendar_id_for(profile.profile_id, name), profile.profile_id, name, **flags
+        )
+
+    work = calendar(main, "Work", primary=True)
+    holidays = calendar(main, "Team holidays", readonly=True)
+    old = calendar(main, "Old projects", deleted=True)
+    family = calendar(second, "Family", primary=True)
+
+    rng = random.Random(f"{account_id}:{today.isoformat()}")  # noqa: S311 (demo data, not secrets)
+    events = _Builder(account_id, format_time(now))
+    for offset in range(DAYS):
+        day = today + timedelta(days=offset)
+        if day.weekday() < 5:
+            start, end = _timed(_at(day, 9, 30), 15)
+            events.add(work, "Team stand-up", start, end, description="Daily check-in.")
+            events.add(work, "Focus time", *_timed(_at(day, 13), 90))
+            for hour, meeting in zip(
+                sorted(rng.sample([10, 11, 15, 16], 2)), rng.sample(_MEETINGS, 2), strict=True
+            ):
+                summary, place, notes = meeting
+                minutes = rng.choice([30, 45, 60])
+                events.add(
+                    work,
+                    summary,
+                    *_timed(_at(day, hour), minutes),
+                    description=notes,
+                    location=place,
+                )
+        else:
+            for hour, (summary, place) in zip([9, 11, 17], rng.sample(_FAMILY, 3), strict=True):
+                extra = {"location": place} if place else {}
+                events.add(family, summary, *_timed(_at(day, hour), 60), **extra)
+
+    # All-day events are dates with an exclusive end, like Cronofy's.
+    def all_day(offset: int, days: int) -> tuple[str, str]:
+        first = today + timedelta(days=offset)
+        return first.isoformat(), (first + timedelta(days=days)).isoformat()
+
+    events.add(holidays, "Office closed", *all_day(4, 1), description="Local public holiday.")
+    events.add(holidays, "Company offsite", *all_day(11, 1), location="Lakeside Lodge")
+    events.add(work, "Conference: CalConf", *all_day(8, 3), location="Berlin")
+    events.add(family, "Parents' evening", *_timed(_at(today + timedelta(days=2), 18), 90))
+    # A timed event that runs past midnight, so day boundaries are exercised.
+    events.add(
+        work,
+        "Overnight release window",
+        *_timed(_at(today + timedelta(days=3), 22), 240),
+        description="On call for the production release.",
+    )
+    return Account(
+        account_id=account_id,
+        email=email,
+        name=None,
+        default_tzid="Etc/UTC",
+        provider=provider,
+        profiles=profiles,
+        calendars=[work, holidays, old, family],
+        events=events.events,
+    )

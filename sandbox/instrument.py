@@ -1,0 +1,69 @@
+"""Request log, latency and planned faults for every Cronofy endpoint on both hosts."""
+
+import time
+from typing import Literal
+
+from flask import Flask, Response, g, request
+
+from sandbox.web import body_params, current_state, json_response
+
+_FAULT_ERRORS = {
+    429: "too_many_requests",
+    500: "internal_server_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
+
+
+def _is_control() -> bool:
+    return request.path == "/_sandbox" or request.path.startswith("/_sandbox/")
+
+
+def _grant_type() -> str | None:
+    if request.method != "POST" or not request.path.endswith("/oauth/token"):
+        return None
+    params = body_params() or {}
+    return params.get("grant_type")
+
+
+def instrument(app: Flask, host: Literal["app", "api"]) -> None:
+    """Install the hooks; control endpoints are neither slowed, faulted nor logged."""
+
+    @app.before_request
+    def _start() -> Response | None:
+        if _is_control():
+            return None
+        g.sandbox_started_at = time.time()
+        state = current_state()
+        settings = state.settings
+        if settings["latency_ms"]:
+            time.sleep(settings["latency_ms"] / 1000)
+        fault = state.take_fault(request.path)
+        if fault == "hang":
+            # Sleep past the client's timeout, then answer the way a gateway would.
+            time.sleep(settings["hang_seconds"])
+            fault = 504
+        if isinstance(fault, int):
+            return json_response(fault, {"error": _FAULT_ERRORS[fault]})
+        return None
+
+    @app.after_request
+    def _log(response: Response) -> Response:
+        started_at = g.get("sandbox_started_at")
+        if started_at is not None:
+            current_state().record_request(
+                {
+                    "method": request.method,
+                    "host": host,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "grant_type": _grant_type(),
+                    "basic_auth": request.headers.get("Authorization", "")
+                    .lower()
+                    .startswith("basic "),
+                    "started_at": started_at,
+                    "finished_at": time.time(),
+                }
+            )
+        return response

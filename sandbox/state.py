@@ -1,0 +1,543 @@
+"""Everything the sandbox remembers, behind one lock, optionally mirrored to a JSON file."""
+
+import hmac
+import json
+import os
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from sandbox import ids, scopes
+from sandbox.demo_data import PROVIDERS, build_account
+from sandbox.models import Account, Code, Grant
+
+T = TypeVar("T")
+
+DEFAULT_REDIRECT_URIS = (
+    "http://127.0.0.1:5000/auth/cronofy/callback",
+    "http://localhost:5000/auth/cronofy/callback",
+)
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "access_token_lifetime": 3600,
+    "latency_ms": 0,
+    "page_size": 25,
+    "rotate_refresh_tokens": True,
+    "hang_seconds": 30,
+}
+# name -> (accepted types, lowest, highest); bool is checked apart because bool is an int.
+_SETTING_RULES: dict[str, tuple[tuple[type, ...], float, float]] = {
+    "access_token_lifetime": ((int,), 1, 31_536_000),
+    "latency_ms": ((int,), 0, 60_000),
+    "page_size": ((int,), 1, 1000),
+    "hang_seconds": ((int, float), 0, 600),
+}
+FAULT_STATUSES: tuple[int | str, ...] = (429, 500, 502, 503, "hang")
+CODE_LIFETIME = 600  # seconds: Cronofy's authorization codes expire after 10 minutes
+NONCE_LIFETIME = 1800  # seconds a rendered consent form stays usable
+PAGE_LIFETIME = 3600  # seconds an events `next_page` link stays usable
+LOG_LIMIT = 1000  # newest request-log entries kept; a long demo must not grow without bound
+STATE_VERSION = 1
+
+
+class NotFound(KeyError):
+    """No account, profile or calendar with that id."""
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """What a successful token request answers; sub and profile only for a code exchange."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    scope: str
+    account_id: str | None = None
+    linking_profile: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who an access token speaks for."""
+
+    account_id: str
+    scope: str
+
+
+@dataclass
+class Fault:
+    """The next `remaining` requests to `path` fail with `status` (or hang)."""
+
+    path: str
+    status: int | str
+    remaining: int
+
+
+def _check_redirect_uri(uri: object) -> str:
+    if not isinstance(uri, str):
+        raise ValueError("uri must be a string")
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+        raise ValueError("uri must be an absolute http(s) URL without a fragment")
+    return uri
+
+
+class SandboxState:
+    """The sandbox's memory. Every read and write of shared data happens under `_lock`."""
+
+    def __init__(
+        self,
+        client_id: str = "sandbox-client",
+        client_secret: str = "sandbox-secret",  # noqa: S107 (the sandbox's published demo secret)
+        app_name: str = "Calendar Connect",
+        redirect_uris: list[str] | None = None,
+        state_file: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.app_name = app_name
+        self.state_file = Path(state_file) if state_file else None
+        self.clock: Callable[[], float] = time.time  # tests swap this to move time
+        self.app_url: str | None = None  # set by SandboxServer; used for relink URLs
+        self._initial_redirect_uris = [
+            _check_redirect_uri(u) for u in (redirect_uris or DEFAULT_REDIRECT_URIS)
+        ]
+        self._lock = threading.Lock()
+        with self._lock:
+            self._clear()
+            if self.state_file and self.state_file.exists():
+                self._load(self.state_file)
+
+    # ----- internal bookkeeping -------------------------------------------------------------
+
+    def _clear(self) -> None:
+        self._settings = dict(DEFAULT_SETTINGS)
+        self._redirect_uris = list(self._initial_redirect_uris)
+        self._faults: list[Fault] = []
+        self._log: deque[dict[str, Any]] = deque(maxlen=LOG_LIMIT)
+        self._accounts: dict[str, Account] = {}
+        self._grants: dict[str, Grant] = {}
+        self._codes: dict[str, Code] = {}  # code fingerprint -> code
+        self._nonces: dict[str, tuple[str, float]] = {}  # fingerprint -> (purpose, expiry)
+        self._browsers: dict[str, str] = {}  # linking-cookie fingerprint -> account id
+        self._pages: dict[str, tuple[str, dict[str, Any], float]] = {}
+
+    def _load(self, path: Path) -> None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") != STATE_VERSION:
+                raise ValueError(f"unsupported version {data.get('version')!r}")
+            self._accounts = {
+                a["account_id"]: Account.from_dict(a) for a in data.get("accounts", [])
+            }
+            self._grants = {g["grant_id"]: Grant.from_dict(g) for g in data.get("grants", [])}
+            self._browsers = dict(data.get("browsers", {}))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            # Refuse to start rather than silently throw away someone's demo.
+            raise ValueError(f"cannot read sandbox state file {path}: {exc}") from exc
+
+    def _save(self) -> None:
+        """Write accounts and authorizations atomically; settings, faults, log stay in memory."""
+        if not self.state_file:
+            return
+        data = {
+            "version": STATE_VERSION,
+            "accounts": [a.to_dict() for a in self._accounts.values()],
+            "grants": [g.to_dict() for g in self._grants.values()],
+            "browsers": self._browsers,
+        }
+        directory = self.state_file.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=directory, prefix=".sandbox-state-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, indent=1)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, self.state_file)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    def _prune(self, now: float) -> None:
+        self._codes = {k: c for k, c in self._codes.items() if c.expires_at > now}
+        self._nonces = {k: n for k, n in self._nonces.items() if n[1] > now}
+        self._pages = {k: p for k, p in self._pages.items() if p[2] > now}
+
+    def _account(self, account_id: str) -> Account:
+        account = self._accounts.get(account_id)
+        if account is None:
+            raise NotFound(account_id)
+        return account
+
+    def _profile_owner(self, profile_id: str) -> Account:
+        for account in self._accounts.values():
+            if account.profile(profile_id):
+                return account
+        raise NotFound(profile_id)
+
+    def _issue_access(self, grant: Grant, now: float) -> tuple[str, int]:
+        lifetime = int(self._settings["access_token_lifetime"])
+        grant.access_tokens = {k: v for k, v in grant.access_tokens.items() if v > now}
+        token = ids.new_secret()
+        grant.access_tokens[ids.fingerprint(token)] = now + lifetime
+        return token, lifetime
+
+    # ----- clients, redirect URIs, consent --------------------------------------------------
+
+    def check_client(self, client_id: str, client_secret: str) -> bool:
+        """Constant-time comparison of both credentials."""
+        return hmac.compare_digest(
+            client_id.encode(), self.client_id.encode()
+        ) & hmac.compare_digest(client_secret.encode(), self.client_secret.encode())
+
+    def is_registered(self, redirect_uri: str) -> bool:
+        """Exact string match, as Cronofy checks verified apps' redirect URIs."""
+        with self._lock:
+            return redirect_uri in self._redirect_uris
+
+    def register_redirect_uri(self, uri: str) -> None:
+        """Allow one more redirect URI (e.g. the app's live-server port in a test)."""
+        uri = _check_redirect_uri(uri)
+        with self._lock:
+            if uri not in self._redirect_uris:
+                self._redirect_uris.append(uri)
+
+    def issue_nonce(self, purpose: str) -> str:
+        """A single-use form token bound to what the form is for (the consent page's query)."""
+        nonce = ids.new_secret()
+        with self._lock:
+            now = self.clock()
+            self._prune(now)
+            self._nonces[ids.fingerprint(nonce)] = (purpose, now + NONCE_LIFETIME)
+        return nonce
+
+    def take_nonce(self, nonce: str, purpose: str) -> bool:
+        """Consume a form token; true only once, only for the same purpose, only before expiry."""
+        with self._lock:
+            entry = self._nonces.pop(ids.fingerprint(nonce), None)
+            return entry is not None and entry[0] == purpose and entry[1] > self.clock()
+
+    def approve(
+        self,
+        *,
+        email: str,
+        provider: str,
+        client_id: str,
+        redirect_uri: str,
+        scope: str,
+        browser: str | None,
+        avoid_linking: bool,
+    ) -> tuple[str, str]:
+        """The user pressed Allow: returns a fresh code and the browser's linking cookie value."""
+        if provider not in PROVIDERS:
+            raise ValueError(f"unknown provider {provider!r}")
+        with self._lock:
+            now = self.clock()
+            self._prune(now)
+            browser_key = ids.fingerprint(browser) if browser else None
+            account = None
+            if not avoid_linking and browser_key:
+                # Cronofy links an authorization to the account this browser authorized before.
+                account = self._accounts.get(self._browsers.get(browser_key, ""))
+            if account is None:
+                account_id = ids.account_id_for(email)
+                account = self._accounts.get(account_id)
+                if account is None or not account.profiles:
+                    # New, or every profile was revoked: connect fresh demo calendars.
+                    moment = datetime.fromtimestamp(now, UTC)
+                    account = build_account(email, provider, moment.date(), moment)
+                    self._accounts[account_id] = account
+            if browser_key is None or browser_key not in self._browsers:
+                browser = ids.new_secret()
+                browser_key = ids.fingerprint(browser)
+            self._browsers[browser_key] = account.account_id
+            provider_name = PROVIDERS[provider][0]
+            linking = next(
+                (p for p in account.profiles if p.provider_name == provider_name),
+                account.profiles[0],
+            )
+            code = ids.new_secret()
+            self._codes[ids.fingerprint(code)] = Code(
+                account.account_id,
+                client_id,
+                redirect_uri,
+                scope,
+                linking.profile_id,
+                now + CODE_LIFETIME,
+            )
+            self._save()
+            assert browser is not None
+            return code, browser
+
+    # ----- tokens ----------------------------------------------------------------------------
+
+    def redeem_code(
+        self, code: str, client_id: str, redirect_uri: str, scope: str | None
+    ) -> TokenSet | None:
+        """Exchange a code for tokens, or None for any mismatch (the caller says invalid_grant)."""
+        with self._lock:
+            now = self.clock()
+            # Any presentation uses the code up, even a failing one: single-use, strict reading.
+            stored = self._codes.pop(ids.fingerprint(code), None)
+            if (
+                stored is None
+                or stored.expires_at <= now
+                or stored.client_id != client_id
+                or stored.redirect_uri != redirect_uri
+                or (
+                    scope is not None
+                    and set(scopes.parse(scope)) != set(scopes.parse(stored.scope))
+                )
+                or stored.account_id not in self._accounts
+            ):
+                return None
+            profile = self._accounts[stored.account_id].profile(stored.profile_id)
+            if profile is None:  # revoked between consent and exchange
+                return None
+            account = self._accounts[stored.account_id]
+            refresh = ids.new_secret()
+            grant = Grant(
+                grant_id=ids.new_secret(),
+                account_id=account.account_id,
+                client_id=client_id,
+                scope=stored.scope,
+                profile_id=profile.profile_id,
+                refresh_token=ids.fingerprint(refresh),
+            )
+            access, lifetime = self._issue_access(grant, now)
+            self._grants[grant.grant_id] = grant
+            self._save()
+            return TokenSet(
+                access_token=access,
+                refresh_token=refresh,
+                expires_in=lifetime,
+                scope=grant.scope,
+                account_id=account.account_id,
+                linking_profile={
+                    "provider_name": profile.provider_name,
+                    "profile_id": profile.profile_id,
+                    "profile_name": profile.profile_name,
+                },
+            )
+
+    def refresh(self, refresh_token: str, client_id: str) -> TokenSet | None:
+        """New access token; with rotation the presented refresh token dies in the same step."""
+        with self._lock:
+            now = self.clock()
+            key = ids.fingerprint(refresh_token)
+            grant = next(
+                (
+                    g
+                    for g in self._grants.values()
+                    if g.refresh_token == key and g.client_id == client_id
+                ),
+                None,
+            )
+            if grant is None:
+                return None
+            access, lifetime = self._issue_access(grant, now)
+            if self._settings["rotate_refresh_tokens"]:
+                refresh_token = ids.new_secret()
+                grant.refresh_token = ids.fingerprint(refresh_token)
+            self._save()
+            return TokenSet(access, refresh_token, lifetime, grant.scope)
+
+    def revoke(self, client_id: str, *, token: str | None = None, sub: str | None = None) -> None:
+        """End whole authorizations, found by any of their tokens or by account; unknown is ok."""
+        with self._lock:
+            key = ids.fingerprint(token) if token else None
+            doomed = [
+                g.grant_id
+                for g in self._grants.values()
+                if g.client_id == client_id
+                and (
+                    (key and (g.refresh_token == key or key in g.access_tokens))
+                    or (sub and g.account_id == sub)
+                )
+            ]
+            for grant_id in doomed:
+                del self._grants[grant_id]
+            if doomed:
+                self._save()
+
+    def session_for(self, access_token: str) -> Session | None:
+        """The live authorization behind a bearer token, or None (unknown, expired, revoked)."""
+        with self._lock:
+            key = ids.fingerprint(access_token)
+            now = self.clock()
+            for grant in self._grants.values():
+                expiry = grant.access_tokens.get(key)
+                if expiry is not None:
+                    if expiry > now and grant.account_id in self._accounts:
+                        return Session(grant.account_id, grant.scope)
+                    return None
+            return None
+
+    # ----- account data for the API ----------------------------------------------------------
+
+    def read(self, account_id: str, view: Callable[[Account], T]) -> T:
+        """Run `view` on an account under the lock; NotFound if it is gone."""
+        with self._lock:
+            return view(self._account(account_id))
+
+    def change(self, account_id: str, edit: Callable[[Account], T]) -> T:
+        """Run `edit` on an account under the lock and persist the result."""
+        with self._lock:
+            result = edit(self._account(account_id))
+            self._save()
+            return result
+
+    def save_pages(self, account_id: str, pages: dict[str, dict[str, Any]]) -> None:
+        """Keep the later pages of an events answer under their opaque ids."""
+        with self._lock:
+            now = self.clock()
+            self._prune(now)
+            for page_id, page in pages.items():
+                self._pages[page_id] = (account_id, page, now + PAGE_LIFETIME)
+
+    def load_page(self, page_id: str, account_id: str) -> dict[str, Any] | None:
+        """A stored page, only for the account that asked for it, only while fresh."""
+        with self._lock:
+            entry = self._pages.get(page_id)
+            if entry is None or entry[0] != account_id or entry[2] <= self.clock():
+                return None
+            return entry[1]
+
+    # ----- request log, latency, faults ------------------------------------------------------
+
+    def record_request(self, entry: dict[str, Any]) -> None:
+        """Append one request-log entry."""
+        with self._lock:
+            self._log.append(entry)
+
+    def take_fault(self, path: str) -> int | str | None:
+        """The fault planned for this request, if any, counting it down."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.path == path:
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+                    return fault.status
+            return None
+
+    # ----- controls (also reachable over HTTP under /_sandbox/) ------------------------------
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """A copy of the current settings."""
+        with self._lock:
+            return dict(self._settings)
+
+    def set_settings(self, **changes: Any) -> dict[str, Any]:
+        """Validate all changes first, then apply them together; ValueError names the bad one."""
+        for name, value in changes.items():
+            if name == "rotate_refresh_tokens":
+                if not isinstance(value, bool):
+                    raise ValueError("rotate_refresh_tokens must be true or false")
+                continue
+            if name not in _SETTING_RULES:
+                raise ValueError(f"unknown setting {name!r}")
+            types, low, high = _SETTING_RULES[name]
+            if isinstance(value, bool) or not isinstance(value, types) or not low <= value <= high:
+                raise ValueError(f"{name} must be a number from {low} to {high}")
+        with self._lock:
+            self._settings.update(changes)
+            return dict(self._settings)
+
+    def add_fault(self, path: str, status_or_hang: int | str, count: int = 1) -> None:
+        """Make the next `count` requests to exactly `path` fail (429/500/502/503) or hang."""
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ValueError("path must start with /")
+        if isinstance(status_or_hang, bool) or status_or_hang not in FAULT_STATUSES:
+            raise ValueError("status must be 429, 500, 502, 503 or 'hang'")
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10_000:
+            raise ValueError("count must be a whole number from 1 to 10000")
+        with self._lock:
+            self._faults.append(Fault(path, status_or_hang, count))
+
+    def clear_faults(self) -> None:
+        """Drop every planned fault."""
+        with self._lock:
+            self._faults.clear()
+
+    def expire_all_tokens(self) -> None:
+        """Every access token expires now; refresh tokens keep working."""
+        with self._lock:
+            now = self.clock()
+            for grant in self._grants.values():
+                grant.access_tokens = {k: min(v, now) for k, v in grant.access_tokens.items()}
+            self._save()
+
+    def revoke_account(self, account_id: str) -> None:
+        """As if the user revoked access at Cronofy: every authorization of the account ends."""
+        with self._lock:
+            self._account(account_id)
+            self._grants = {k: g for k, g in self._grants.items() if g.account_id != account_id}
+            self._codes = {k: c for k, c in self._codes.items() if c.account_id != account_id}
+            self._save()
+
+    def disconnect_profile(self, profile_id: str) -> None:
+        """The provider stopped accepting the profile's credentials; it needs relinking."""
+        self._set_connected(profile_id, False)
+
+    def reconnect_profile(self, profile_id: str) -> None:
+        """The user relinked the profile."""
+        self._set_connected(profile_id, True)
+
+    def _set_connected(self, profile_id: str, connected: bool) -> None:
+        with self._lock:
+            profile = self._profile_owner(profile_id).profile(profile_id)
+            assert profile is not None
+            profile.connected = connected
+            self._save()
+
+    def profile_name(self, profile_id: str) -> str | None:
+        """The profile's display name (the relink page shows it), or None if unknown."""
+        with self._lock:
+            try:
+                profile = self._profile_owner(profile_id).profile(profile_id)
+            except NotFound:
+                return None
+            return profile.profile_name if profile else None
+
+    def rename_calendar(self, calendar_id: str, name: str) -> None:
+        """Give a calendar any name, e.g. one with HTML in it to test escaping."""
+        if not isinstance(name, str) or not name or len(name) > 1024:
+            raise ValueError("name must be a string of 1 to 1024 characters")
+        with self._lock:
+            for account in self._accounts.values():
+                calendar = account.calendar(calendar_id)
+                if calendar:
+                    calendar.name = name
+                    self._save()
+                    return
+            raise NotFound(calendar_id)
+
+    def requests_log(self) -> list[dict[str, Any]]:
+        """Copies of the request-log entries, oldest first."""
+        with self._lock:
+            return [dict(entry) for entry in self._log]
+
+    def clear_log(self) -> None:
+        """Forget logged requests."""
+        with self._lock:
+            self._log.clear()
+
+    def reset(self) -> None:
+        """Back to a fresh start: no accounts, tokens, faults or log; default settings."""
+        with self._lock:
+            self._clear()
+            self._save()
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """Every account with its profiles, calendars and events, for tests to inspect."""
+        with self._lock:
+            return [account.to_dict() for account in self._accounts.values()]
