@@ -1,11 +1,13 @@
 """Helpers for driving the app in tests: CSRF tokens, accounts, the connect flow."""
 
 import re
+import secrets
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import responses
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
 
 APP_URL = "https://app.cronofy.test"
 API_URL = "https://api.cronofy.test"
@@ -36,12 +38,21 @@ def token_response(**changes: Any) -> dict[str, Any]:
     return token
 
 
-def csrf_token(client: FlaskClient, path: str = "/auth/login") -> str:
-    """Fetch a page and return the CSRF token its forms carry."""
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
+def csrf_token(client: FlaskClient, path: str | None = None) -> str:
+    """A valid CSRF token for the client's session, made the way Flask-WTF makes them.
+
+    With `path`, the token is instead read from the form on that page, which also proves
+    the page carries one.
+    """
+    if path is not None:
+        html = client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+    with client.session_transaction() as session:
+        raw = session.setdefault("csrf_token", secrets.token_hex(20))
+    serializer = URLSafeTimedSerializer(client.application.secret_key, salt="wtf-csrf-token")
+    return serializer.dumps(raw)
 
 
 def register(client: FlaskClient, email: str = "ada@example.com", password: str = PASSWORD):
@@ -59,9 +70,7 @@ def register(client: FlaskClient, email: str = "ada@example.com", password: str 
 
 def start_connect(client: FlaskClient) -> dict[str, str]:
     """Press "Connect calendar"; return the query of the authorization redirect."""
-    response = client.post(
-        "/auth/cronofy/connect", data={"csrf_token": csrf_token(client, "/dashboard")}
-    )
+    response = client.post("/auth/cronofy/connect", data={"csrf_token": csrf_token(client)})
     assert response.status_code == 302
     assert response.location.startswith(f"{APP_URL}/oauth/authorize?")
     return dict(parse_qsl(urlsplit(response.location).query))

@@ -19,7 +19,7 @@ def login(client, email="ada@example.com", password=PASSWORD, next_path=None):
 
 
 def logout(client):
-    return client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+    return client.post("/auth/logout", data={"csrf_token": csrf_token(client)})
 
 
 def test_register_creates_a_hashed_account_and_logs_in(app, client):

@@ -1,0 +1,142 @@
+"""Configuration: data centers, the sandbox default, and refusing unsafe production setups."""
+
+import pytest
+
+from app import create_app
+from config import ConfigError, cronofy_hosts, load_config
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for name in (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "CRONOFY_CLIENT_ID",
+        "CRONOFY_CLIENT_SECRET",
+        "CRONOFY_DATA_CENTER",
+        "CRONOFY_APP_URL",
+        "CRONOFY_API_URL",
+        "CRONOFY_REDIRECT_URI",
+        "CRONOFY_SCOPE",
+        "APP_CONFIG",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("config.INSTANCE_DIR", tmp_path)
+    monkeypatch.setattr("config._load_dotenv", lambda: None)
+    return monkeypatch
+
+
+@pytest.mark.parametrize(
+    ("dc", "app_url", "api_url"),
+    [
+        (None, "https://app.cronofy.com", "https://api.cronofy.com"),
+        ("us", "https://app.cronofy.com", "https://api.cronofy.com"),
+        ("uk", "https://app-uk.cronofy.com", "https://api-uk.cronofy.com"),
+        ("de", "https://app-de.cronofy.com", "https://api-de.cronofy.com"),
+        ("au", "https://app-au.cronofy.com", "https://api-au.cronofy.com"),
+        ("ca", "https://app-ca.cronofy.com", "https://api-ca.cronofy.com"),
+        ("SG", "https://app-sg.cronofy.com", "https://api-sg.cronofy.com"),
+    ],
+)
+def test_data_center_hosts(dc, app_url, api_url):
+    assert cronofy_hosts(dc) == (app_url, api_url)
+
+
+def test_an_unknown_data_center_stops_start_up(clean_env):
+    clean_env.setenv("CRONOFY_DATA_CENTER", "eu")
+    clean_env.setenv("CRONOFY_CLIENT_ID", "id")
+    with pytest.raises(ConfigError, match="CRONOFY_DATA_CENTER='eu' is not a Cronofy data center"):
+        load_config("development")
+
+
+def test_data_center_and_overrides_from_the_environment(clean_env):
+    clean_env.setenv("CRONOFY_CLIENT_ID", "id")
+    clean_env.setenv("CRONOFY_CLIENT_SECRET", "secret")
+    clean_env.setenv("CRONOFY_DATA_CENTER", "de")
+    config = load_config("development")
+    assert (config.CRONOFY_APP_URL, config.CRONOFY_API_URL) == (
+        "https://app-de.cronofy.com",
+        "https://api-de.cronofy.com",
+    )
+    assert config.CRONOFY_USES_SANDBOX is False
+    clean_env.setenv("CRONOFY_API_URL", "http://127.0.0.1:9999/")
+    assert load_config("development").CRONOFY_API_URL == "http://127.0.0.1:9999"
+
+
+def test_development_without_credentials_uses_the_sandbox(clean_env, tmp_path):
+    config = load_config("development")
+    assert config.CRONOFY_USES_SANDBOX is True
+    assert (config.CRONOFY_APP_URL, config.CRONOFY_API_URL) == (
+        "http://127.0.0.1:5001",
+        "http://127.0.0.1:5002",
+    )
+    assert config.CRONOFY_SCOPE == (
+        "read_account list_calendars read_events create_event delete_event"
+    )
+    # A random secret key is generated into instance/ once and then reused.
+    assert len(config.SECRET_KEY) >= 48
+    assert (tmp_path / "secret_key").read_text() == config.SECRET_KEY
+    assert load_config("development").SECRET_KEY == config.SECRET_KEY
+    assert config.SQLALCHEMY_DATABASE_URI.endswith("app.db")
+
+
+def test_production_refuses_to_start_without_secrets(clean_env):
+    with pytest.raises(ConfigError, match="SECRET_KEY, CRONOFY_CLIENT_ID, CRONOFY_CLIENT_SECRET"):
+        load_config("production")
+    with pytest.raises(ConfigError):
+        create_app("production")
+
+
+def test_production_is_the_default(clean_env):
+    clean_env.setenv("SECRET_KEY", "x" * 48)
+    clean_env.setenv("CRONOFY_CLIENT_ID", "id")
+    clean_env.setenv("CRONOFY_CLIENT_SECRET", "secret")
+    config = load_config()
+    assert type(config).__name__ == "ProductionConfig"
+    assert config.SESSION_COOKIE_SECURE is True
+
+
+def test_an_unknown_config_name_is_refused(clean_env):
+    with pytest.raises(ConfigError, match="APP_CONFIG='staging' is unknown"):
+        load_config("staging")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_database_url(clean_env, url, expected):
+    clean_env.setenv("DATABASE_URL", url)
+    assert expected == load_config("development").SQLALCHEMY_DATABASE_URI
+
+
+def test_the_session_cookie_survives_the_return_from_cronofy():
+    from config import Config
+
+    # Strict would drop the cookie on the cross-site redirect back from Cronofy.
+    assert Config.SESSION_COOKIE_SAMESITE == "Lax"
+    assert Config.SESSION_COOKIE_HTTPONLY is True
+
+
+def test_env_example_lists_every_setting():
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / ".env.example").read_text()
+    for name in (
+        "APP_CONFIG",
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "CRONOFY_CLIENT_ID",
+        "CRONOFY_CLIENT_SECRET",
+        "CRONOFY_DATA_CENTER",
+        "CRONOFY_APP_URL",
+        "CRONOFY_API_URL",
+        "CRONOFY_REDIRECT_URI",
+        "CRONOFY_SCOPE",
+    ):
+        assert f"{name}=" in text, name

@@ -1,0 +1,311 @@
+"""Connect and the OAuth callback: the redirect, the code exchange, and every failure."""
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
+
+import pytest
+import requests
+from responses import matchers
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ConnectionStatus, CronofyConnection
+from tests.helpers import (
+    ACCOUNT_ID,
+    APP_URL,
+    PASSWORD,
+    TOKEN_URL,
+    connect,
+    csrf_token,
+    register,
+    start_connect,
+    token_response,
+)
+
+CALLBACK = "http://localhost/auth/cronofy/callback"
+
+
+def connections(app) -> list[CronofyConnection]:
+    with app.app_context():
+        rows = db.session.scalars(select(CronofyConnection).order_by(CronofyConnection.id)).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+def flashed(client) -> list[tuple[str, str]]:
+    with client.session_transaction() as session:
+        return list(session.get("_flashes", []))
+
+
+def test_connect_redirects_to_the_authorization_page(user_client):
+    params = start_connect(user_client)
+    assert params == {
+        "response_type": "code",
+        "client_id": "test-client",
+        "redirect_uri": CALLBACK,
+        "scope": "read_account list_calendars read_events create_event delete_event",
+        "state": params["state"],
+        "avoid_linking": "true",
+    }
+    assert len(params["state"]) >= 30
+
+
+def test_connect_uses_the_configured_redirect_uri(app, user_client):
+    app.config["CRONOFY_REDIRECT_URI"] = "https://calendar.example.com/auth/cronofy/callback"
+    assert start_connect(user_client)["redirect_uri"] == (
+        "https://calendar.example.com/auth/cronofy/callback"
+    )
+
+
+def test_connect_is_post_only_and_needs_csrf(user_client):
+    assert user_client.get("/auth/cronofy/connect").status_code == 405
+    assert user_client.post("/auth/cronofy/connect").status_code == 400
+
+
+def test_connect_requires_login(client):
+    response = client.post("/auth/cronofy/connect", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    assert response.location.startswith("/auth/login")
+
+
+def test_callback_exchanges_the_code_and_stores_the_tokens(app, user_client, cronofy):
+    before = datetime.now(UTC)
+    response = connect(user_client, cronofy)
+    assert response.status_code == 302
+    assert response.location == "/dashboard"
+    assert flashed(user_client) == [("success", "Connected ada@example.com.")]
+
+    # Exactly one token request: credentials in the body, no Basic header, and the
+    # redirect_uri identical to the one sent to the authorization page.
+    [call] = cronofy.calls
+    assert call.request.url == TOKEN_URL
+    assert "Authorization" not in call.request.headers
+    assert (
+        call.request.headers["Content-Type"] == "application/x-www-form-urlencoded;charset=UTF-8"
+    )
+    assert parse_qs(call.request.body) == {
+        "grant_type": ["authorization_code"],
+        "code": ["the-code"],
+        "redirect_uri": [CALLBACK],
+        "client_id": ["test-client"],
+        "client_secret": ["test-secret"],
+    }
+
+    [row] = connections(app)
+    assert row.account_id == ACCOUNT_ID
+    assert row.access_token == "access-1"
+    assert row.refresh_token == "refresh-1"
+    assert row.scope == "read_account list_calendars read_events create_event delete_event"
+    assert (row.provider_name, row.profile_id, row.profile_name) == (
+        "google",
+        "pro_n23kjnwrw2",
+        "ada@example.com",
+    )
+    assert row.status is ConnectionStatus.ACTIVE
+    assert before + timedelta(seconds=3590) < row.expires_at < before + timedelta(seconds=3700)
+
+
+def test_connecting_the_same_account_again_updates_its_row(app, user_client, cronofy):
+    connect(user_client, cronofy)
+    connect(
+        user_client,
+        cronofy,
+        access_token="access-2",
+        refresh_token="refresh-2",
+        scope="read_account list_calendars",
+    )
+    [row] = connections(app)
+    assert (row.access_token, row.refresh_token) == ("access-2", "refresh-2")
+    assert row.scope == "read_account list_calendars"
+
+
+def test_a_different_account_adds_a_second_connection(app, user_client, cronofy):
+    connect(user_client, cronofy)
+    other = "acc_000000000000000000000002"
+    connect(user_client, cronofy, sub=other, account_id=other, access_token="access-2")
+    assert [row.account_id for row in connections(app)] == [ACCOUNT_ID, other]
+
+
+def test_the_granted_scope_is_stored_not_the_requested_one(app, user_client, cronofy):
+    connect(user_client, cronofy, scope="read_account")
+    assert connections(app)[0].scope == "read_account"
+
+
+def test_a_state_cannot_be_used_twice(app, user_client, cronofy):
+    state = start_connect(user_client)["state"]
+    cronofy.post(TOKEN_URL, json=token_response())
+    assert user_client.get(f"/auth/cronofy/callback?code=c&state={state}").status_code == 302
+    response = user_client.get(f"/auth/cronofy/callback?code=c&state={state}")
+    assert response.location == "/dashboard"
+    assert (
+        "error",
+        "That authorization link has expired or was already used. Please connect again.",
+    ) in flashed(user_client)
+    assert len(cronofy.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "category", "message"),
+    [
+        (
+            "error=access_denied&state={state}",
+            "info",
+            "You declined access, so no calendar was connected.",
+        ),
+        (
+            "error=invalid_scope&state={state}",
+            "error",
+            "Cronofy could not authorize the connection. Please try again.",
+        ),
+        (
+            "error=%3Cscript%3E&state=unknown",
+            "error",
+            "Cronofy could not authorize the connection. Please try again.",
+        ),
+        (
+            "code=abc",
+            "error",
+            "That authorization link has expired or was already used. Please connect again.",
+        ),
+        (
+            "code=abc&state=someone-elses-state",
+            "error",
+            "That authorization link has expired or was already used. Please connect again.",
+        ),
+        (
+            "state={state}",
+            "error",
+            "Cronofy did not send an authorization code. Please try again.",
+        ),
+        (
+            "",
+            "error",
+            "That authorization link has expired or was already used. Please connect again.",
+        ),
+        (
+            "code=&state=&error=",
+            "error",
+            "That authorization link has expired or was already used. Please connect again.",
+        ),
+    ],
+)
+def test_callback_failures_end_on_the_dashboard_with_a_message(
+    app, user_client, cronofy, query, category, message
+):
+    state = start_connect(user_client)["state"]
+    response = user_client.get("/auth/cronofy/callback?" + query.format(state=state))
+    assert response.status_code == 302
+    assert response.location == "/dashboard"
+    assert flashed(user_client) == [(category, message)]
+    assert connections(app) == []
+    assert len(cronofy.calls) == 0  # nothing was sent to Cronofy
+    page = user_client.get("/dashboard").get_data(as_text=True)
+    assert "Connect calendar" in page
+
+
+def test_after_an_error_the_state_is_spent(user_client, cronofy):
+    state = start_connect(user_client)["state"]
+    user_client.get(f"/auth/cronofy/callback?error=access_denied&state={state}")
+    user_client.get(f"/auth/cronofy/callback?code=abc&state={state}")
+    assert flashed(user_client)[-1][1].startswith("That authorization link has expired")
+    assert len(cronofy.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("mock", "message"),
+    [
+        (
+            {"status": 400, "json": {"error": "invalid_grant"}},
+            "Cronofy did not accept the authorization. Please try again.",
+        ),
+        (
+            {"status": 401, "json": {"error": "invalid_client"}},
+            "Cronofy did not accept the authorization. Please try again.",
+        ),
+        (
+            {"status": 500, "body": "<html>Internal error</html>"},
+            "Cronofy is not answering right now. Please try again in a few minutes. "
+            "Your calendar was not connected.",
+        ),
+        (
+            {"status": 503, "json": {"error": "unavailable"}},
+            "Cronofy is not answering right now. Please try again in a few minutes. "
+            "Your calendar was not connected.",
+        ),
+        (
+            {"status": 200, "body": "not json"},
+            "Cronofy is not answering right now. Please try again in a few minutes. "
+            "Your calendar was not connected.",
+        ),
+        (
+            {"body": requests.ReadTimeout("read timed out")},
+            "Cronofy is not answering right now. Please try again in a few minutes. "
+            "Your calendar was not connected.",
+        ),
+        (
+            {"body": requests.ConnectionError("refused")},
+            "Cronofy is not answering right now. Please try again in a few minutes. "
+            "Your calendar was not connected.",
+        ),
+        (
+            {"status": 200, "json": {"access_token": "a", "token_type": "bearer"}},
+            "Cronofy sent an answer this app could not read. Please try again later.",
+        ),
+    ],
+)
+def test_token_exchange_failures(app, user_client, cronofy, mock, message):
+    state = start_connect(user_client)["state"]
+    cronofy.post(TOKEN_URL, **mock)
+    response = user_client.get(f"/auth/cronofy/callback?code=abc&state={state}")
+    assert response.status_code == 302
+    assert response.location == "/dashboard"
+    assert flashed(user_client) == [("error", message)]
+    assert connections(app) == []
+
+
+def test_a_failed_exchange_keeps_existing_connections(app, user_client, cronofy):
+    connect(user_client, cronofy)
+    state = start_connect(user_client)["state"]
+    cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
+    user_client.get(f"/auth/cronofy/callback?code=abc&state={state}")
+    [row] = connections(app)
+    assert row.access_token == "access-1"
+
+
+def test_callback_while_logged_out(client, cronofy):
+    response = client.get("/auth/cronofy/callback?code=abc&state=xyz")
+    assert response.status_code == 302
+    assert response.location == "/auth/login?next=/dashboard"
+    assert flashed(client) == [
+        ("error", "Your session ended before Cronofy sent you back. Log in and connect again.")
+    ]
+    assert len(cronofy.calls) == 0
+
+
+def test_session_lost_before_the_callback(app, client, cronofy):
+    """Cookies cleared at Cronofy: the user logs in again and can retry."""
+    register(client)
+    state = start_connect(client)["state"]
+    client.delete_cookie("session")
+    response = client.get(f"/auth/cronofy/callback?code=abc&state={state}")
+    assert response.location == "/auth/login?next=/dashboard"
+    response = client.post(
+        "/auth/login?next=%2Fdashboard",
+        data={"email": "ada@example.com", "password": PASSWORD, "csrf_token": csrf_token(client)},
+    )
+    assert response.location == "/dashboard"
+    assert "Connect calendar" in client.get("/dashboard").get_data(as_text=True)
+    assert connections(app) == []
+
+
+def test_tokens_are_never_rendered(user_client, cronofy):
+    connect(user_client, cronofy)
+    cronofy.get(
+        f"{APP_URL.replace('app.', 'api.')}/v1/calendars",
+        json={"calendars": []},
+        match=[matchers.header_matcher({"Authorization": "Bearer access-1"})],
+    )
+    page = user_client.get("/dashboard").get_data(as_text=True)
+    assert "access-1" not in page
+    assert "refresh-1" not in page
+    assert "the-code" not in page

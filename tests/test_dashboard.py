@@ -1,0 +1,262 @@
+"""The dashboard: calendars by profile, token refresh on the way, and upstream failures."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from responses import matchers
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ConnectionStatus, CronofyConnection
+from tests.helpers import CALENDARS_URL, TOKEN_URL, connect
+
+CALENDARS = {
+    "sub": "acc_5ba21743f408617d1269ea1e",
+    "calendars": [
+        {
+            "provider_name": "google",
+            "profile_id": "pro_1",
+            "profile_name": "ada@example.com",
+            "calendar_id": "cal_1",
+            "calendar_name": "Team holidays",
+            "calendar_readonly": True,
+            "calendar_deleted": False,
+            "calendar_primary": False,
+            "permission_level": "sandbox",
+        },
+        {
+            "provider_name": "google",
+            "profile_id": "pro_1",
+            "profile_name": "ada@example.com",
+            "calendar_id": "cal_2",
+            "calendar_name": "Work",
+            "calendar_readonly": False,
+            "calendar_deleted": False,
+            "calendar_primary": True,
+            "some_future_field": {"ignored": True},
+        },
+        {
+            "provider_name": "google",
+            "profile_id": "pro_1",
+            "profile_name": "ada@example.com",
+            "calendar_id": "cal_3",
+            "calendar_name": "Old projects",
+            "calendar_readonly": False,
+            "calendar_deleted": True,
+            "calendar_primary": False,
+        },
+        {
+            "provider_name": "apple",
+            "profile_id": "pro_2",
+            "profile_name": "ada@icloud.com",
+            "calendar_id": "cal_4",
+            "calendar_name": "Family",
+            "calendar_readonly": False,
+            "calendar_deleted": False,
+            "calendar_primary": True,
+        },
+    ],
+}
+
+
+def bearer(token: str):
+    return [matchers.header_matcher({"Authorization": f"Bearer {token}"})]
+
+
+def the_connection(app) -> CronofyConnection:
+    with app.app_context():
+        row = db.session.scalars(select(CronofyConnection)).one()
+        db.session.expunge(row)
+        return row
+
+
+def expire_token(app) -> None:
+    with app.app_context():
+        row = db.session.scalars(select(CronofyConnection)).one()
+        row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+        db.session.commit()
+
+
+@pytest.fixture
+def connected(app, user_client, cronofy):
+    """A logged-in client with one Cronofy connection (tokens access-1 / refresh-1)."""
+    connect(user_client, cronofy)
+    cronofy.calls.reset()
+    return user_client
+
+
+def test_empty_state(user_client):
+    page = user_client.get("/dashboard").get_data(as_text=True)
+    assert "No calendar connected yet" in page
+    assert 'action="/auth/cronofy/connect"' in page
+
+
+def test_landing_page_for_visitors_and_redirect_for_users(client, user_client):
+    assert client.get("/").status_code in (200, 302)
+    assert user_client.get("/").location == "/dashboard"
+
+
+def test_landing_page_explains_what_is_shared(app):
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert "What connecting a calendar shares" in page
+
+
+def test_calendars_grouped_by_profile(connected, cronofy):
+    cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-1"))
+    response = connected.get("/dashboard")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    # Profiles in order of appearance; primary first within a profile; deleted hidden.
+    google = page.index('ada@example.com <span class="muted">(Google)</span>')
+    work = page.index("Work")
+    holidays = page.index("Team holidays")
+    apple = page.index('ada@icloud.com <span class="muted">(Apple)</span>')
+    family = page.index("Family")
+    assert google < work < holidays < apple < family
+    assert "Old projects" not in page
+    assert page.count(">Primary<") == 2
+    assert page.count(">Read-only<") == 1
+    assert len(cronofy.calls) == 1
+
+
+def test_expired_token_is_refreshed_before_the_call(app, connected, cronofy):
+    expire_token(app)
+    cronofy.post(
+        TOKEN_URL,
+        json={
+            "token_type": "bearer",
+            "access_token": "access-2",
+            "expires_in": 3600,
+            "refresh_token": "refresh-2",
+            "scope": "read_account list_calendars",
+        },
+        # Credentials in the JSON body, never in a Basic header.
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "client_id": "test-client",
+                    "client_secret": "test-secret",
+                    "grant_type": "refresh_token",
+                    "refresh_token": "refresh-1",
+                }
+            )
+        ],
+    )
+    cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-2"))
+    assert connected.get("/dashboard").status_code == 200
+    assert "Authorization" not in cronofy.calls[0].request.headers
+    row = the_connection(app)
+    assert (row.access_token, row.refresh_token) == ("access-2", "refresh-2")
+    assert row.expires_at > datetime.now(UTC) + timedelta(seconds=3500)
+    assert row.scope == "read_account list_calendars"
+
+
+def test_a_refresh_without_a_new_refresh_token_keeps_the_old_one(app, connected, cronofy):
+    expire_token(app)
+    cronofy.post(TOKEN_URL, json={"access_token": "access-2", "expires_in": 3600})
+    cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-2"))
+    connected.get("/dashboard")
+    row = the_connection(app)
+    assert (row.access_token, row.refresh_token) == ("access-2", "refresh-1")
+
+
+def test_a_401_refreshes_once_and_retries_once(app, connected, cronofy):
+    cronofy.get(CALENDARS_URL, status=401, match=bearer("access-1"))
+    cronofy.post(
+        TOKEN_URL,
+        json={"access_token": "access-2", "refresh_token": "refresh-2", "expires_in": 3600},
+    )
+    cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-2"))
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert "Work" in page
+    assert [c.request.url for c in cronofy.calls] == [CALENDARS_URL, TOKEN_URL, CALENDARS_URL]
+    assert the_connection(app).refresh_token == "refresh-2"
+
+
+def test_a_401_that_survives_the_refresh_is_shown_not_retried_again(app, connected, cronofy):
+    cronofy.get(CALENDARS_URL, status=401)
+    cronofy.post(
+        TOKEN_URL,
+        json={"access_token": "access-2", "refresh_token": "refresh-2", "expires_in": 3600},
+    )
+    response = connected.get("/dashboard")
+    assert response.status_code == 200
+    assert "Cronofy did not accept this connection&#39;s access" in response.get_data(as_text=True)
+    assert len(cronofy.calls) == 3  # calendars, refresh, calendars: then it stops
+    assert the_connection(app).status is ConnectionStatus.ACTIVE
+
+
+def test_a_refused_refresh_marks_the_connection_for_reconnecting(app, connected, cronofy):
+    expire_token(app)
+    cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert "Needs reconnecting" in page
+    assert "Reconnect" in page
+    row = the_connection(app)
+    assert row.status is ConnectionStatus.NEEDS_RECONNECT
+    assert row.refresh_token == "refresh-1"  # the row and its tokens are kept
+
+    # No further calls while it needs reconnecting.
+    cronofy.calls.reset()
+    connected.get("/dashboard")
+    assert len(cronofy.calls) == 0
+
+
+def test_reconnecting_restores_the_connection(app, connected, cronofy):
+    expire_token(app)
+    cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
+    connected.get("/dashboard")
+    connect(connected, cronofy, access_token="access-9", refresh_token="refresh-9")
+    row = the_connection(app)
+    assert row.status is ConnectionStatus.ACTIVE
+    assert row.refresh_token == "refresh-9"
+
+
+@pytest.mark.parametrize(
+    ("mock", "message"),
+    [
+        ({"status": 500}, "Cronofy is not answering right now."),
+        ({"status": 502}, "Cronofy is not answering right now."),
+        ({"status": 503}, "Cronofy is not answering right now."),
+        ({"status": 429}, "Cronofy is busy with too many requests."),
+        ({"status": 403}, "This connection was not granted the permission this needs."),
+        ({"status": 404}, "Cronofy could not find that calendar or item."),
+        ({"status": 200, "body": "<html>oops</html>"}, "Cronofy sent an answer this app"),
+        ({"status": 200, "json": ["a", "list"]}, "Cronofy sent an answer this app"),
+        ({"status": 200, "json": {"calendars": "nope"}}, "Cronofy sent an answer this app"),
+        ({"body": requests.ConnectTimeout("slow")}, "Cronofy is not answering right now."),
+        ({"body": requests.ReadTimeout("slow")}, "Cronofy is not answering right now."),
+        ({"body": requests.ConnectionError("refused")}, "Cronofy is not answering right now."),
+    ],
+)
+def test_upstream_failures_show_a_message_and_keep_the_connection(
+    app, connected, cronofy, mock, message
+):
+    cronofy.get(CALENDARS_URL, **mock)
+    response = connected.get("/dashboard")
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True).replace("&#39;", "'")
+    row = the_connection(app)
+    assert (row.access_token, row.refresh_token, row.status) == (
+        "access-1",
+        "refresh-1",
+        ConnectionStatus.ACTIVE,
+    )
+
+
+@pytest.mark.parametrize(
+    "mock",
+    [{"status": 503}, {"body": requests.ReadTimeout("slow")}, {"status": 200, "body": "x"}],
+)
+def test_refresh_failures_keep_the_tokens(app, connected, cronofy, mock):
+    expire_token(app)
+    cronofy.post(TOKEN_URL, **mock)
+    response = connected.get("/dashboard")
+    assert response.status_code == 200
+    row = the_connection(app)
+    assert (row.access_token, row.refresh_token, row.status) == (
+        "access-1",
+        "refresh-1",
+        ConnectionStatus.ACTIVE,
+    )
