@@ -6,6 +6,8 @@ database is built once per run with the real migrations and emptied after every 
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import responses
@@ -17,7 +19,9 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
+from sandbox import SandboxServer
 from tests.helpers import API_URL, APP_URL, register
+from tests.live import LiveApp
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -61,23 +65,50 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[s
     yield url
 
 
+@contextmanager
+def built_app(database_url: str, **overrides: Any) -> Iterator[Flask]:
+    """A testing app on the given database, which is emptied afterwards."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
+            db.session.commit()
+            db.engine.dispose()
+
+
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
-    app = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "CRONOFY_APP_URL": APP_URL,
-            "CRONOFY_API_URL": API_URL,
-        },
-    )
-    yield app
-    with app.app_context():
-        db.session.remove()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-        db.engine.dispose()
+    """The app, with Cronofy at hosts that `responses` mocks."""
+    with built_app(database_url, CRONOFY_APP_URL=APP_URL, CRONOFY_API_URL=API_URL) as app:
+        yield app
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    """The bundled Cronofy sandbox, serving both of its hosts on free ports."""
+    with SandboxServer() as server:
+        yield server
+
+
+@pytest.fixture
+def live_app(database_url: str, sandbox: SandboxServer) -> Iterator[LiveApp]:
+    """The app served over real HTTP and wired to the sandbox, as `make run` does."""
+    with (
+        built_app(
+            database_url,
+            CRONOFY_APP_URL=sandbox.app_url,
+            CRONOFY_API_URL=sandbox.api_url,
+            CRONOFY_CLIENT_ID="sandbox-client",
+            CRONOFY_CLIENT_SECRET="sandbox-secret",
+        ) as app,
+        LiveApp(app) as server,
+    ):
+        sandbox.state.register_redirect_uri(f"{server.url}/auth/cronofy/callback")
+        yield server
 
 
 @pytest.fixture

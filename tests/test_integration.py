@@ -1,0 +1,101 @@
+"""The app against the bundled sandbox over real HTTP: the whole flow, as a user runs it."""
+
+from tests.helpers import PASSWORD
+from tests.visitor import Visitor
+
+
+def register_and_open_dashboard(visitor: Visitor, base: str) -> None:
+    visitor.get(f"{base}/auth/register")
+    visitor.press("Create account", email="grace@example.com", password=PASSWORD, confirm=PASSWORD)
+    assert visitor.page.url == f"{base}/dashboard"
+    assert "No calendar connected yet" in visitor.text
+
+
+def test_register_connect_see_calendars_disconnect(live_app, sandbox):
+    visitor = Visitor()
+    register_and_open_dashboard(visitor, live_app.url)
+
+    visitor.press("Connect calendar")
+    assert visitor.page.url.startswith(f"{sandbox.app_url}/oauth/authorize?")
+    assert "Calendar Connect" in visitor.text  # the consent page names the app
+
+    visitor.press("Allow", email="grace@example.com", provider="google")
+    assert visitor.page.url == f"{live_app.url}/dashboard"
+    page = visitor.text
+    assert "Connected grace@example.com." in page
+    [account] = [a for a in sandbox.state.accounts() if a["email"] == "grace@example.com"]
+    live_calendars = [c["name"] for c in account["calendars"] if not c["deleted"]]
+    deleted = [c["name"] for c in account["calendars"] if c["deleted"]]
+    assert live_calendars and deleted
+    for name in live_calendars:
+        assert name in page
+    for name in deleted:
+        assert name not in page
+
+    # Exactly one code exchange, credentials in the body, on the API host.
+    log = sandbox.state.requests_log()
+    exchanges = [e for e in log if e["path"] == "/oauth/token"]
+    assert [(e["host"], e["grant_type"], e["basic_auth"], e["status"]) for e in exchanges] == [
+        ("api", "authorization_code", False, 200)
+    ]
+
+    visitor.press("Disconnect")
+    assert visitor.page.url == f"{live_app.url}/dashboard"
+    assert "Disconnected grace@example.com." in visitor.text
+    assert "No calendar connected yet" in visitor.text
+    revokes = [e for e in sandbox.state.requests_log() if e["path"] == "/oauth/token/revoke"]
+    assert [(e["host"], e["status"]) for e in revokes] == [("api", 200)]
+
+
+def test_deny_on_the_consent_page(live_app, sandbox):
+    visitor = Visitor()
+    register_and_open_dashboard(visitor, live_app.url)
+    visitor.press("Connect calendar")
+    visitor.press("Deny")
+    assert visitor.page.url == f"{live_app.url}/dashboard"
+    assert "You declined access, so no calendar was connected." in visitor.text
+    assert "No calendar connected yet" in visitor.text
+    assert not [e for e in sandbox.state.requests_log() if e["path"] == "/oauth/token"]
+
+
+def test_expired_access_token_is_refreshed_against_the_sandbox(live_app, sandbox):
+    visitor = Visitor()
+    register_and_open_dashboard(visitor, live_app.url)
+    visitor.press("Connect calendar")
+    visitor.press("Allow", email="grace@example.com")
+    sandbox.state.expire_all_tokens()
+    sandbox.state.clear_log()
+
+    visitor.get(f"{live_app.url}/dashboard")
+    assert "Connected" in visitor.text
+    assert "not answering" not in visitor.text
+    paths = [(e["path"], e["grant_type"], e["status"]) for e in sandbox.state.requests_log()]
+    # The stored expiry is still in the future, so the sandbox's 401 triggers the refresh.
+    assert paths == [
+        ("/v1/calendars", None, 401),
+        ("/oauth/token", "refresh_token", 200),
+        ("/v1/calendars", None, 200),
+    ]
+
+    # The rotated refresh token was stored: the next refresh works too.
+    sandbox.state.expire_all_tokens()
+    visitor.get(f"{live_app.url}/dashboard")
+    assert "Needs reconnecting" not in visitor.text
+    assert "not answering" not in visitor.text
+
+
+def test_revoked_at_cronofy_then_reconnected(live_app, sandbox):
+    visitor = Visitor()
+    register_and_open_dashboard(visitor, live_app.url)
+    visitor.press("Connect calendar")
+    visitor.press("Allow", email="grace@example.com")
+    [account] = sandbox.state.accounts()
+    sandbox.state.revoke_account(account["account_id"])
+
+    visitor.get(f"{live_app.url}/dashboard")
+    assert "Needs reconnecting" in visitor.text
+    visitor.press("Reconnect")
+    visitor.press("Allow", email="grace@example.com")
+    assert "Connected grace@example.com." in visitor.text
+    assert "Needs reconnecting" not in visitor.text
+    assert visitor.text.count("Disconnect") == 1  # the same row, restored

@@ -1,0 +1,78 @@
+"""A browser without JavaScript, for integration tests: follows redirects, submits forms."""
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+
+import requests
+
+
+@dataclass
+class Form:
+    action: str
+    method: str
+    fields: dict[str, str] = field(default_factory=dict)
+    buttons: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (name, value)
+
+
+class _Forms(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+        self._button: dict[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower()))
+        elif tag == "input" and self.forms and a.get("name"):
+            if a.get("type") in ("radio", "checkbox") and "checked" not in a:
+                return
+            self.forms[-1].fields[a["name"]] = a.get("value", "")
+        elif tag == "button" and self.forms:
+            self._button = a
+
+    def handle_data(self, data: str) -> None:
+        if self._button is not None and data.strip():
+            label = data.strip()
+            self.forms[-1].buttons[label] = (
+                self._button.get("name", ""),
+                self._button.get("value", ""),
+            )
+            self._button = None
+
+
+class Visitor:
+    """One person's browser: a cookie jar, and forms found by their button's label."""
+
+    def __init__(self) -> None:
+        self.session = requests.Session()
+        self.session.headers["Accept"] = "text/html,application/xhtml+xml"
+        self.page: requests.Response | None = None
+
+    def get(self, url: str) -> requests.Response:
+        self.page = self.session.get(url, timeout=10)
+        return self.page
+
+    def press(self, label: str, **values: str) -> requests.Response:
+        """Fill in `values` and press the button labelled `label` on the current page."""
+        assert self.page is not None
+        parser = _Forms()
+        parser.feed(self.page.text)
+        for form in parser.forms:
+            if label in form.buttons:
+                break
+        else:
+            raise AssertionError(f"no button {label!r} on {self.page.url}")
+        data = {**form.fields, **values}
+        name, value = form.buttons[label]
+        if name:
+            data[name] = value
+        url = urljoin(self.page.url, form.action or self.page.url)
+        self.page = self.session.request(form.method, url, data=data, timeout=10)
+        return self.page
+
+    @property
+    def text(self) -> str:
+        assert self.page is not None
+        return self.page.text
