@@ -1,0 +1,347 @@
+"""GET /v1/events and its pages; POST and DELETE /v1/calendars/{id}/events."""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from sandbox import SandboxServer
+from tests.sandbox.conftest import TIMEOUT, Api
+
+TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def window(days: int, start: int = 0) -> dict[str, str]:
+    first = today() + timedelta(days=start)
+    return {"from": first.isoformat(), "to": (first + timedelta(days=days)).isoformat()}
+
+
+def all_events(api: Api, **params: Any) -> list[dict[str, Any]]:
+    """Follow next_page links to the end, checking the page bookkeeping on the way."""
+    response = api.get("/v1/events", params={"tzid": "Etc/UTC", **params})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    events, current = list(body["events"]), 1
+    while "next_page" in body["pages"]:
+        assert body["pages"]["current"] == current
+        assert body["pages"]["next_page"].startswith(api.base + "/v1/events/pages/")
+        body = requests.get(
+            body["pages"]["next_page"], headers=api.headers, timeout=TIMEOUT
+        ).json()
+        current += 1
+        events += body["events"]
+    assert body["pages"] == {"current": current, "total": current}
+    return events
+
+
+def calendars(api: Api) -> dict[str, str]:
+    return {
+        c["calendar_name"]: c["calendar_id"] for c in api.get("/v1/calendars").json()["calendars"]
+    }
+
+
+def event(**changes: Any) -> dict[str, Any]:
+    start = datetime.now(UTC).replace(microsecond=0, second=0) + timedelta(days=1)
+    body = {
+        "event_id": "app-1",
+        "summary": "Booked through the app",
+        "description": "Made by a test",
+        "start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "tzid": "Europe/London",
+        "location": {"description": "Room 1"},
+    }
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def test_first_page_and_paging(sandbox: SandboxServer, api: Api) -> None:
+    body = api.get("/v1/events", params={"tzid": "Etc/UTC", **window(7)}).json()
+    assert body["pages"]["current"] == 1 and body["pages"]["total"] == 2
+    assert len(body["events"]) == 25
+    second = requests.get(body["pages"]["next_page"], headers=api.headers, timeout=TIMEOUT)
+    assert second.status_code == 200
+    assert set(second.json()["pages"]) == {"current", "total"}  # no next_page on the last page
+
+
+def test_page_size_setting_and_all_pages(sandbox: SandboxServer, api: Api) -> None:
+    everything = all_events(api, **window(14))
+    assert 36 <= len(everything) <= 70
+    sandbox.state.set_settings(page_size=7)
+    paged = all_events(api, **window(14))
+    assert [e["event_uid"] for e in paged] == [e["event_uid"] for e in everything]
+
+
+def test_event_shape(api: Api) -> None:
+    events = all_events(api, **window(14))
+    timed = next(e for e in events if TIME.match(e["start"]))
+    assert TIME.match(timed["end"])
+    assert "event_id" not in timed
+    for key in ("calendar_id", "event_uid", "summary", "description", "deleted", "created"):
+        assert key in timed
+    assert timed["event_uid"].startswith("evt_external_")
+    assert timed["options"].keys() == {"delete", "update", "change_participation_status"}
+    all_day = [e for e in events if DAY.match(e["start"])]
+    assert any(
+        date.fromisoformat(e["end"]) - date.fromisoformat(e["start"]) == timedelta(days=3)
+        for e in all_day
+    )
+    assert any(e.get("location") for e in events)
+    assert any(e["description"] for e in events)
+    assert any(TIME.match(e["start"]) and e["start"][:10] != e["end"][:10] for e in events), (
+        "an event runs past midnight"
+    )
+    assert len(events) == len({e["event_uid"] for e in events})
+
+
+def test_to_is_exclusive_and_the_zone_sets_day_boundaries(api: Api) -> None:
+    first = window(1)
+    utc = all_events(api, tzid="Etc/UTC", **first)
+    assert utc and all(e["start"][:10] < first["to"] for e in utc)
+    tokyo = all_events(api, tzid="Asia/Tokyo", **first)
+    # Tokyo's day starts nine hours before UTC's: 09:00Z stand-ups move out of it.
+    assert {e["event_uid"] for e in tokyo} != {e["event_uid"] for e in utc}
+
+
+def test_localized_times(api: Api) -> None:
+    body = api.get(
+        "/v1/events", params={"tzid": "Europe/Berlin", "localized_times": "true", **window(3)}
+    ).json()
+    start = body["events"][0]["start"]
+    assert start["tzid"] == "Europe/Berlin" and "time" in start
+
+
+def test_default_window_includes_the_two_weeks(api: Api) -> None:
+    assert len(all_events(api)) == len(all_events(api, **window(14)))
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "key"),
+    [
+        ({}, "tzid", "errors.required"),
+        ({"tzid": ""}, "tzid", "errors.required"),
+        ({"tzid": "Mars/Olympus_Mons"}, "tzid", "errors.invalid"),
+        ({"tzid": "../../etc/passwd"}, "tzid", "errors.invalid"),
+        ({"tzid": "Etc/UTC", "from": "28/11/2026"}, "from", "errors.invalid"),
+        ({"tzid": "Etc/UTC", "to": "2026-02-30"}, "to", "errors.invalid"),
+        ({"tzid": "Etc/UTC", "from": "2026-01-02", "to": "2026-01-01"}, "to", "errors.invalid"),
+        ({"tzid": "Etc/UTC", "include_managed": "yes"}, "include_managed", "errors.invalid"),
+        ({"tzid": "Etc/UTC", "only_managed": "1"}, "only_managed", "errors.invalid"),
+        ({"tzid": "Etc/UTC", "include_deleted": "TRUE"}, "include_deleted", "errors.invalid"),
+        ({"tzid": "Etc/UTC", "last_modified": "yesterday"}, "last_modified", "errors.invalid"),
+        ({"tzid": "Etc/UTC", "calendar_ids[]": "cal_nope"}, "calendar_ids", "errors.invalid"),
+    ],
+)
+def test_invalid_parameters_are_422(
+    api: Api, params: dict[str, str], field: str, key: str
+) -> None:
+    response = api.get("/v1/events", params=params)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert errors[field][0]["key"] == key
+    if key == "errors.required":
+        assert response.json() == {
+            "errors": {"tzid": [{"key": "errors.required", "description": "required"}]}
+        }
+
+
+@pytest.mark.parametrize("value", ["true", "false", "True", "False"])
+def test_booleans_accept_both_spellings(api: Api, value: str) -> None:
+    params = {"tzid": "Etc/UTC", "include_managed": value, "include_deleted": value}
+    assert api.get("/v1/events", params=params).status_code == 200
+
+
+def test_calendar_ids_filter(api: Api) -> None:
+    ids = calendars(api)
+    family = all_events(api, **{"calendar_ids[]": [ids["Family"]]})
+    assert family and {e["calendar_id"] for e in family} == {ids["Family"]}
+    both = all_events(api, **{"calendar_ids[]": [ids["Family"], ids["Team holidays"]]})
+    assert {e["calendar_id"] for e in both} == {ids["Family"], ids["Team holidays"]}
+    assert all_events(api, **{"calendar_ids[]": [ids["Old projects"]]}) == []
+
+
+def test_managed_events_are_hidden_unless_asked_for(api: Api) -> None:
+    work = calendars(api)["Work"]
+    response = api.post(f"/v1/calendars/{work}/events", json=event())
+    assert (response.status_code, response.content) == (202, b"")
+    assert not [e for e in all_events(api) if e.get("event_id")]
+    (mine,) = [e for e in all_events(api, include_managed="true") if e.get("event_id")]
+    assert mine["event_id"] == "app-1"
+    assert mine["summary"] == "Booked through the app"
+    assert mine["description"] == "Made by a test"
+    assert mine["location"] == {"description": "Room 1"}
+    assert mine["calendar_id"] == work
+    only = all_events(api, only_managed="True")
+    assert [e["event_id"] for e in only] == ["app-1"]
+
+
+def test_upsert_updates_by_event_id(api: Api) -> None:
+    work = calendars(api)["Work"]
+    api.post(f"/v1/calendars/{work}/events", json=event())
+    api.post(f"/v1/calendars/{work}/events", json=event(summary="Moved", location=None))
+    (mine,) = all_events(api, only_managed="true")
+    assert mine["summary"] == "Moved"
+    assert "location" not in mine
+
+
+def test_all_day_and_offset_times_are_accepted(api: Api) -> None:
+    work = calendars(api)["Work"]
+    day = (today() + timedelta(days=2)).isoformat()
+    after = (today() + timedelta(days=3)).isoformat()
+    assert (
+        api.post(
+            f"/v1/calendars/{work}/events", json=event(event_id="d", start=day, end=after)
+        ).status_code
+        == 202
+    )
+    offset = event(event_id="o", start=f"{day}T10:00:00+02:00", end=f"{day}T11:00:00+02:00")
+    assert api.post(f"/v1/calendars/{work}/events", json=offset).status_code == 202
+    found = {e["event_id"]: e for e in all_events(api, only_managed="true")}
+    assert found["d"]["start"] == day
+    assert found["o"]["start"] == f"{day}T08:00:00Z"
+
+
+def test_delete_hides_the_event_and_unknown_ids_are_accepted(api: Api) -> None:
+    work = calendars(api)["Work"]
+    api.post(f"/v1/calendars/{work}/events", json=event())
+    response = api.delete(f"/v1/calendars/{work}/events", json={"event_id": "app-1"})
+    assert (response.status_code, response.content) == (202, b"")
+    assert all_events(api, only_managed="true") == []
+    (gone,) = all_events(api, only_managed="true", include_deleted="true")
+    assert gone["deleted"] is True
+    again = api.delete(f"/v1/calendars/{work}/events", json={"event_id": "never-made"})
+    assert (again.status_code, again.content) == (202, b"")
+    api.post(f"/v1/calendars/{work}/events", json=event())  # upserting revives it
+    assert len(all_events(api, only_managed="true")) == 1
+
+
+def test_delete_needs_an_event_id(api: Api) -> None:
+    work = calendars(api)["Work"]
+    for body in ({}, {"event_id": ""}, {"event_uid": "evt_external_x"}):
+        response = api.delete(f"/v1/calendars/{work}/events", json=body)
+        assert response.status_code == 422
+        assert response.json()["errors"]["event_id"][0]["key"] == "errors.required"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "key"),
+    [
+        ({"event_id": None}, "event_id", "errors.required"),
+        ({"summary": None}, "summary", "errors.required"),
+        ({"start": None}, "start", "errors.required"),
+        ({"end": None}, "end", "errors.required"),
+        ({"summary": "x" * 1025}, "summary", "errors.too_long"),
+        ({"description": "x" * 4097}, "description", "errors.too_long"),
+        (
+            {"start": "2030-01-01T10:00:00Z", "end": "2030-01-01T09:00:00Z"},
+            "end",
+            "errors.invalid",
+        ),
+        ({"start": "tomorrow"}, "start", "errors.invalid"),
+        ({"start": "2030-01-01T10:00:00"}, "start", "errors.invalid"),
+        ({"start": "2030-01-01T10:00:00.123Z"}, "start", "errors.invalid"),
+        ({"end": 1893456000}, "end", "errors.invalid"),
+        ({"start": "2030-01-01", "end": "2030-01-01T10:00:00Z"}, "end", "errors.invalid"),
+        ({"tzid": "Nowhere/Land"}, "tzid", "errors.invalid"),
+        ({"location": "Room 1"}, "location", "errors.invalid"),
+        ({"summary": 42}, "summary", "errors.invalid"),
+    ],
+)
+def test_upsert_validation(api: Api, changes: dict[str, Any], field: str, key: str) -> None:
+    work = calendars(api)["Work"]
+    response = api.post(f"/v1/calendars/{work}/events", json=event(**changes))
+    assert response.status_code == 422
+    assert response.json()["errors"][field][0]["key"] == key
+
+
+def test_summary_and_description_at_their_limits_are_fine(api: Api) -> None:
+    work = calendars(api)["Work"]
+    body = event(summary="s" * 1024, description="d" * 4096)
+    assert api.post(f"/v1/calendars/{work}/events", json=body).status_code == 202
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"data": "{broken", "headers": {"Content-Type": "application/json"}},
+        {"data": "summary=x", "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+        {"json": ["not", "an", "object"]},
+    ],
+)
+def test_upsert_needs_a_json_object(api: Api, kwargs: dict[str, Any]) -> None:
+    work = calendars(api)["Work"]
+    headers = {**api.headers, **kwargs.pop("headers", {})}
+    response = requests.post(
+        f"{api.base}/v1/calendars/{work}/events", headers=headers, timeout=TIMEOUT, **kwargs
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"]["body"][0]["key"] == "errors.invalid"
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "error"),
+    [("Team holidays", 403, "calendar_readonly"), ("Old projects", 403, "calendar_deleted")],
+)
+def test_read_only_and_deleted_calendars_refuse_writes(
+    api: Api, name: str, status: int, error: str
+) -> None:
+    calendar_id = calendars(api)[name]
+    for call in (api.post, api.delete):
+        response = call(f"/v1/calendars/{calendar_id}/events", json=event())
+        assert (response.status_code, response.json()) == (status, {"error": error})
+
+
+def test_disconnected_profile_is_not_writable(
+    sandbox: SandboxServer, api: Api, tokens: dict[str, Any]
+) -> None:
+    sandbox.state.disconnect_profile(tokens["linking_profile"]["profile_id"])
+    work = calendars(api)["Work"]
+    response = api.post(f"/v1/calendars/{work}/events", json=event())
+    assert response.status_code == 423
+    assert all_events(api, **window(3))  # reading still works
+
+
+def test_another_accounts_or_unknown_calendar_is_404(
+    sandbox: SandboxServer, api: Api, connect
+) -> None:
+    other = Api(sandbox, connect("someone@example.com")["access_token"])
+    foreign = calendars(other)["Work"]
+    for calendar_id in (foreign, "cal_unknown"):
+        assert api.post(f"/v1/calendars/{calendar_id}/events", json=event()).status_code == 404
+        response = api.delete(f"/v1/calendars/{calendar_id}/events", json={"event_id": "x"})
+        assert response.status_code == 404
+
+
+def test_pages_belong_to_the_account_that_asked(sandbox: SandboxServer, api: Api, connect) -> None:
+    next_page = api.get("/v1/events", params={"tzid": "Etc/UTC"}).json()["pages"]["next_page"]
+    other = Api(sandbox, connect("someone@example.com")["access_token"])
+    assert requests.get(next_page, headers=other.headers, timeout=TIMEOUT).status_code == 404
+    assert requests.get(next_page, timeout=TIMEOUT).status_code == 401
+    assert api.get("/v1/events/pages/made-up").status_code == 404
+
+
+def test_pages_expire(sandbox: SandboxServer, connect, clock) -> None:
+    sandbox.state.set_settings(access_token_lifetime=7200)  # outlive the page, not the token
+    api = Api(sandbox, connect()["access_token"])
+    next_page = api.get("/v1/events", params={"tzid": "Etc/UTC"}).json()["pages"]["next_page"]
+    clock.advance(3601)
+    assert api.get("/v1/account").status_code == 200
+    assert requests.get(next_page, headers=api.headers, timeout=TIMEOUT).status_code == 404
+
+
+def test_last_modified_filters_on_updated(api: Api) -> None:
+    work = calendars(api)["Work"]
+    api.post(f"/v1/calendars/{work}/events", json=event())
+    later = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert all_events(api, include_managed="true", last_modified=later) == []
+    earlier = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert [
+        e["event_id"] for e in all_events(api, only_managed="true", last_modified=earlier)
+    ] == ["app-1"]
