@@ -4,6 +4,7 @@ import time
 from typing import Literal
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
 
 from sandbox.web import body_params, current_state, json_response
 
@@ -23,7 +24,10 @@ def _is_control() -> bool:
 def _grant_type() -> str | None:
     if request.method != "POST" or not request.path.endswith("/oauth/token"):
         return None
-    params = body_params() or {}
+    try:
+        params = body_params() or {}
+    except HTTPException:  # e.g. a body over the size limit: the view already answered 413
+        return None
     return params.get("grant_type")
 
 

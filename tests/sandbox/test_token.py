@@ -171,6 +171,13 @@ def test_malformed_bodies_are_invalid_request(
     assert (response.status_code, response.json()) == (400, {"error": "invalid_request"})
 
 
+@pytest.mark.parametrize("host", ["api", "app"])
+def test_oversized_body_is_413_not_a_crash(sandbox: SandboxServer, host: str) -> None:
+    response = post_token(sandbox, host, data={"grant_type": "x" * 2_000_000})
+    assert response.status_code == 413
+    assert sandbox.state.requests_log()[-1]["status"] == 413
+
+
 def test_get_on_the_token_endpoint_is_405(sandbox: SandboxServer) -> None:
     response = requests.get(f"{sandbox.api_url}/oauth/token", timeout=TIMEOUT)
     assert response.status_code == 405
