@@ -6,8 +6,11 @@ Pick one with the `APP_CONFIG` variable: `development`, `testing` or `production
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
+
+from cryptography.fernet import Fernet
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -48,23 +51,31 @@ def _env(name: str) -> str | None:
     return value or None
 
 
-def _instance_secret(filename: str) -> str:
+def _instance_secret(filename: str, generate: Callable[[], str]) -> str:
     """Return a random secret kept in instance/, creating it on first use.
 
-    Development gets a real random key without anyone committing one to the repository.
+    Development gets real random keys without anyone committing one to the repository.
     """
     path = INSTANCE_DIR / filename
     if not path.exists():
         INSTANCE_DIR.mkdir(exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
+        path.write_text(generate())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _key_list(value: str | None) -> list[str]:
+    """Split a comma- or space-separated list of keys."""
+    return [key for key in (value or "").replace(",", " ").split() if key]
 
 
 class Config:
     """Settings shared by every environment."""
 
     SECRET_KEY: str | None = None
+    # Fernet keys for the tokens stored in the database, newest first: the first encrypts,
+    # any of them decrypts. Deliberately separate from SECRET_KEY. See "Rotating keys".
+    TOKEN_ENCRYPTION_KEYS: ClassVar[list[str]] = []
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'app.db'}"
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar = {"pool_pre_ping": True}
 
@@ -80,6 +91,8 @@ class Config:
     CRONOFY_TIMEOUT = (3.05, 10.0)
     # Refresh an access token this many seconds before Cronofy says it expires.
     CRONOFY_REFRESH_LEEWAY = 60
+    # Longest wait, in seconds, for another request's refresh of the same connection.
+    CRONOFY_REFRESH_LOCK_TIMEOUT = 5
 
     # scrypt at OWASP's recommended cost (N=2^17, r=8, p=1): ~128 MiB and a few hundred ms.
     PASSWORD_HASH_METHOD = "scrypt:131072:8:1"  # noqa: S105 - a method, not a secret
@@ -91,6 +104,7 @@ class Config:
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY")
+        self.TOKEN_ENCRYPTION_KEYS = _key_list(_env("TOKEN_ENCRYPTION_KEYS"))
         self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL") or self.SQLALCHEMY_DATABASE_URI
         self.CRONOFY_CLIENT_ID = _env("CRONOFY_CLIENT_ID")
         self.CRONOFY_CLIENT_SECRET = _env("CRONOFY_CLIENT_SECRET")
@@ -109,7 +123,12 @@ class DevelopmentConfig(Config):
     def __init__(self) -> None:
         _load_dotenv()
         super().__init__()
-        self.SECRET_KEY = self.SECRET_KEY or _instance_secret("secret_key")
+        self.SECRET_KEY = self.SECRET_KEY or _instance_secret(
+            "secret_key", lambda: secrets.token_urlsafe(48)
+        )
+        self.TOKEN_ENCRYPTION_KEYS = self.TOKEN_ENCRYPTION_KEYS or [
+            _instance_secret("token_key", lambda: Fernet.generate_key().decode())
+        ]
         if not self.CRONOFY_CLIENT_ID:
             self.CRONOFY_USES_SANDBOX = True
             self.CRONOFY_CLIENT_ID = SANDBOX_CLIENT_ID
@@ -131,6 +150,9 @@ class TestingConfig(Config):
     CRONOFY_DATA_CENTER = "us"
     CRONOFY_REDIRECT_URI = None
     CRONOFY_SCOPE = DEFAULT_SCOPE
+    TOKEN_ENCRYPTION_KEYS: ClassVar[list[str]] = [
+        "vWQ6IF0-kqsWbQjbx8yeVWbgrzRCN3Ks3h2JK-LNPzQ="  # used only by the test suite
+    ]
     # Cheap hashes keep the suite fast; test_passwords pins the production cost.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105
 
@@ -147,14 +169,21 @@ class ProductionConfig(Config):
         super().__init__()
         missing = [
             name
-            for name in ("SECRET_KEY", "CRONOFY_CLIENT_ID", "CRONOFY_CLIENT_SECRET")
+            for name in (
+                "SECRET_KEY",
+                "TOKEN_ENCRYPTION_KEYS",
+                "CRONOFY_CLIENT_ID",
+                "CRONOFY_CLIENT_SECRET",
+            )
             if not getattr(self, name)
         ]
         if missing:
             raise ConfigError(
                 f"Production needs {', '.join(missing)} in the environment "
-                "(see .env.example). Generate a secret key with: "
-                'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+                "(see .env.example). Generate a secret key with "
+                '`python -c "import secrets; print(secrets.token_urlsafe(48))"` '
+                "and a token encryption key with `python -c "
+                '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
             )
 
 

@@ -32,6 +32,7 @@ def create_app(
 
     register_extensions(app)
     register_blueprints(app)
+    register_commands(app)
     register_error_handlers(app)
     configure_logging(app)
     return app
@@ -39,8 +40,10 @@ def create_app(
 
 def register_extensions(app: Flask) -> None:
     from app.cronofy import init_cronofy
+    from app.crypto import init_cipher
     from app.extensions import csrf, db, login_manager, migrate
 
+    init_cipher(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -57,6 +60,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(cronofy.bp)
     app.register_blueprint(dashboard.bp)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import tokens_cli
+
+    app.cli.add_command(tokens_cli)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -19,6 +19,7 @@ def clean_env(monkeypatch, tmp_path):
         "CRONOFY_REDIRECT_URI",
         "CRONOFY_SCOPE",
         "APP_CONFIG",
+        "TOKEN_ENCRYPTION_KEYS",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr("config.INSTANCE_DIR", tmp_path)
@@ -77,11 +78,18 @@ def test_development_without_credentials_uses_the_sandbox(clean_env, tmp_path):
     assert len(config.SECRET_KEY) >= 48
     assert (tmp_path / "secret_key").read_text() == config.SECRET_KEY
     assert load_config("development").SECRET_KEY == config.SECRET_KEY
+    # Likewise a token encryption key, separate from the secret key.
+    [token_key] = config.TOKEN_ENCRYPTION_KEYS
+    assert (tmp_path / "token_key").read_text() == token_key != config.SECRET_KEY
+    assert load_config("development").TOKEN_ENCRYPTION_KEYS == [token_key]
     assert config.SQLALCHEMY_DATABASE_URI.endswith("app.db")
 
 
 def test_production_refuses_to_start_without_secrets(clean_env):
-    with pytest.raises(ConfigError, match="SECRET_KEY, CRONOFY_CLIENT_ID, CRONOFY_CLIENT_SECRET"):
+    with pytest.raises(
+        ConfigError,
+        match="SECRET_KEY, TOKEN_ENCRYPTION_KEYS, CRONOFY_CLIENT_ID, CRONOFY_CLIENT_SECRET",
+    ):
         load_config("production")
     with pytest.raises(ConfigError):
         create_app("production")
@@ -89,10 +97,12 @@ def test_production_refuses_to_start_without_secrets(clean_env):
 
 def test_production_is_the_default(clean_env):
     clean_env.setenv("SECRET_KEY", "x" * 48)
+    clean_env.setenv("TOKEN_ENCRYPTION_KEYS", "k1, k2")
     clean_env.setenv("CRONOFY_CLIENT_ID", "id")
     clean_env.setenv("CRONOFY_CLIENT_SECRET", "secret")
     config = load_config()
     assert type(config).__name__ == "ProductionConfig"
+    assert config.TOKEN_ENCRYPTION_KEYS == ["k1", "k2"]
     assert config.SESSION_COOKIE_SECURE is True
 
 
@@ -138,5 +148,6 @@ def test_env_example_lists_every_setting():
         "CRONOFY_API_URL",
         "CRONOFY_REDIRECT_URI",
         "CRONOFY_SCOPE",
+        "TOKEN_ENCRYPTION_KEYS",
     ):
         assert f"{name}=" in text, name

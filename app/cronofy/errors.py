@@ -70,6 +70,21 @@ class InvalidGrant(CronofyError):
     user_message = "Cronofy no longer accepts this connection. Please reconnect it."
 
 
+class RefreshBusy(CronofyError):
+    """Another request held the connection's refresh lock for too long."""
+
+    user_message = "This calendar connection is busy being refreshed. Reload in a moment."
+
+
+class TokensUnreadable(CronofyError):
+    """The stored tokens cannot be decrypted with the configured keys."""
+
+    user_message = (
+        "This app cannot use this connection's stored access any more. "
+        "Reconnect it to see its calendars again."
+    )
+
+
 class ConnectionLost(CronofyError):
     """The refresh token was refused after re-reading the row: the user must reconnect."""
 

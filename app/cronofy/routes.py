@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.cronofy import bp, errors
 from app.cronofy.client import cronofy_client
+from app.cronofy.forms import ConnectForm
 from app.cronofy.oauth import cronofy_oauth
 from app.cronofy.tokens import save_authorization
 from app.extensions import db
@@ -19,10 +20,12 @@ from app.models import CronofyConnection
 @login_required
 def connect():
     """Send the user to Cronofy's authorization page."""
-    if not EmptyForm().validate_on_submit():
+    form = ConnectForm()
+    if not form.validate_on_submit():
         abort(400)
     return cronofy_oauth().authorize_redirect(
         _redirect_uri(),
+        scope=form.requested_scope(current_app.config["CRONOFY_SCOPE"]),
         # Without this, Cronofy links the new authorization to any account authorized
         # earlier in the same browser: two app users sharing a browser would share tokens.
         avoid_linking="true",
@@ -93,13 +96,15 @@ def disconnect(connection_id: int):
     )
     if connection is None:
         abort(404)
-    label = connection.label
-    try:
-        # The refresh token cannot have expired, so it always identifies the authorization.
-        cronofy_client().revoke(connection.refresh_token)
-        revoked = True
-    except errors.CronofyError:
-        revoked = False
+    label, refresh_token = connection.label, connection.refresh_token
+    revoked = False
+    if refresh_token is not None:
+        try:
+            # The refresh token cannot have expired, so it always identifies the authorization.
+            cronofy_client().revoke(refresh_token)
+            revoked = True
+        except errors.CronofyError:
+            pass
     db.session.delete(connection)
     db.session.commit()
     if revoked:

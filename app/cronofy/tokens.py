@@ -2,18 +2,22 @@
 
 Cronofy may rotate the refresh token on every refresh and the old one can die at once, so
 two requests refreshing the same authorization together can lock the user out. Refreshes
-therefore happen under a lock on the connection row (`SELECT ... FOR UPDATE` on PostgreSQL,
-plus a per-process lock, which is what serialises threads on SQLite), and after taking the
-lock the row is read again: if someone else refreshed meanwhile, their token is used.
+therefore happen under a lock on the connection row (`SELECT ... FOR UPDATE`, which is
+what serialises processes and hosts sharing PostgreSQL) plus a per-process lock (which is
+what serialises threads on SQLite, where FOR UPDATE does nothing). After taking the lock
+the row is read again: if another request refreshed meanwhile, its token is used.
+Both waits are bounded, and so is the HTTP call made while holding them.
 """
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from app.cronofy import errors
 from app.cronofy.client import cronofy_client
@@ -32,15 +36,16 @@ def save_authorization(user: User, token: dict[str, Any]) -> CronofyConnection:
     if not account_id or not token.get("access_token") or not token.get("refresh_token"):
         raise errors.CronofyBadResponse("token response lacks sub or tokens")
     connection = db.session.scalar(
-        select(CronofyConnection).filter_by(user_id=user.id, account_id=account_id)
+        select(CronofyConnection).filter_by(user_id=user.id, account_id=str(account_id))
     )
     if connection is None:
-        connection = CronofyConnection(user=user, account_id=account_id)
+        connection = CronofyConnection(user=user, account_id=str(account_id))
         db.session.add(connection)
-    profile = token.get("linking_profile") or {}
-    connection.provider_name = profile.get("provider_name")
-    connection.profile_id = profile.get("profile_id")
-    connection.profile_name = profile.get("profile_name")
+    profile = token.get("linking_profile")
+    if isinstance(profile, dict):
+        connection.provider_name = profile.get("provider_name")
+        connection.profile_id = profile.get("profile_id")
+        connection.profile_name = profile.get("profile_name")
     _store_tokens(connection, token)
     db.session.commit()
     return connection
@@ -64,42 +69,43 @@ def refresh(connection: CronofyConnection, *, stale_access_token: str | None = N
     """Refresh the connection's tokens once, however many requests ask at the same time.
 
     `stale_access_token` is the token the caller saw fail; if the row holds a different,
-    unexpired one after the lock is taken, another request already refreshed and that
+    unexpired one once the lock is taken, another request already refreshed and that
     token is returned without calling Cronofy.
     """
-    with _process_lock(connection.id):
-        row = _lock_row(connection.id)
-        if row.status is ConnectionStatus.NEEDS_RECONNECT:
-            db.session.commit()
-            raise errors.ConnectionLost(f"connection {row.id} needs reconnecting")
+    with _refresh_lock(connection.id) as row:
+        _check_usable(row)
         if not _expiring(row) and row.access_token != stale_access_token:
-            token = row.access_token
-            db.session.commit()
-            return token
+            return row.access_token
+        sent_refresh_token = row.refresh_token
         try:
-            response = cronofy_client().refresh(row.refresh_token)
+            response = cronofy_client().refresh(sent_refresh_token)
         except errors.InvalidGrant as exc:
-            # The refresh token is dead and nobody else replaced it under the lock:
-            # the user revoked access or the authorization ended. Keep the row.
+            row = _reread(row.id)
+            if row.refresh_token != sent_refresh_token and row.access_token:
+                # Someone rotated the token after all (a process that did not share our
+                # lock): the new one is good, nothing was lost.
+                return row.access_token
+            # The refresh token is dead and nobody replaced it: the user revoked access
+            # or the authorization ended. Keep the row so the user can reconnect it.
             row.status = ConnectionStatus.NEEDS_RECONNECT
-            db.session.commit()
             current_app.logger.warning("Connection %s needs reconnecting", row.id)
             raise errors.ConnectionLost(f"connection {row.id} refresh refused") from exc
-        except errors.CronofyError:
-            db.session.rollback()
-            raise
         _store_tokens(row, response)
-        token = row.access_token
-        db.session.commit()
-        return token
+        return row.access_token
 
 
 def _fresh_access_token(connection: CronofyConnection) -> str:
-    if connection.status is ConnectionStatus.NEEDS_RECONNECT:
-        raise errors.ConnectionLost(f"connection {connection.id} needs reconnecting")
+    _check_usable(connection)
     if _expiring(connection):
         return refresh(connection)
     return connection.access_token
+
+
+def _check_usable(connection: CronofyConnection) -> None:
+    if connection.status is ConnectionStatus.NEEDS_RECONNECT:
+        raise errors.ConnectionLost(f"connection {connection.id} needs reconnecting")
+    if connection.access_token is None or connection.refresh_token is None:
+        raise errors.TokensUnreadable(f"connection {connection.id} tokens cannot be decrypted")
 
 
 def _expiring(connection: CronofyConnection) -> bool:
@@ -123,14 +129,51 @@ def _store_tokens(connection: CronofyConnection, token: dict[str, Any]) -> None:
     connection.status = ConnectionStatus.ACTIVE
 
 
-def _lock_row(connection_id: int) -> CronofyConnection:
-    """Re-read the row under a database lock, replacing whatever this session cached."""
-    statement = (
-        select(CronofyConnection)
-        .where(CronofyConnection.id == connection_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+@contextmanager
+def _refresh_lock(connection_id: int) -> Iterator[CronofyConnection]:
+    """Hold both locks and yield the freshly read row; commit on exit, roll back on error.
+
+    A ConnectionLost raised inside is committed too: the "needs reconnecting" mark must be
+    stored even though the refresh failed.
+    """
+    timeout = current_app.config["CRONOFY_REFRESH_LOCK_TIMEOUT"]
+    lock = _process_lock(connection_id)
+    if not lock.acquire(timeout=timeout):
+        raise errors.RefreshBusy(f"connection {connection_id}: process lock wait timed out")
+    try:
+        # End any transaction this session has open, so the row is read afresh.
+        db.session.commit()
+        try:
+            row = _reread(connection_id, for_update=True, lock_timeout=timeout)
+        except OperationalError as exc:
+            db.session.rollback()
+            raise errors.RefreshBusy(
+                f"connection {connection_id}: row lock wait timed out"
+            ) from exc
+        try:
+            yield row
+        except errors.ConnectionLost:
+            db.session.commit()
+            raise
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+    finally:
+        lock.release()
+
+
+def _reread(
+    connection_id: int, *, for_update: bool = False, lock_timeout: float = 0
+) -> CronofyConnection:
+    """Read the row from the database, replacing whatever this session cached."""
+    statement = select(CronofyConnection).where(CronofyConnection.id == connection_id)
+    if for_update:
+        statement = statement.with_for_update()
+        if db.session.get_bind().dialect.name == "postgresql":
+            # Bound the wait for another process's refresh instead of queueing forever.
+            db.session.execute(text(f"SET LOCAL lock_timeout = '{int(lock_timeout * 1000)}ms'"))
+    statement = statement.execution_options(populate_existing=True)
     return db.session.execute(statement).scalar_one()
 
 

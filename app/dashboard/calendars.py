@@ -38,6 +38,8 @@ class ConnectionView:
     needs_reconnect: bool
     profiles: list[Profile] = field(default_factory=list)
     error: str | None = None
+    # A scope Cronofy said is missing (403): offer to reconnect asking for it.
+    missing_scope: str | None = None
 
 
 def connection_view(connection: CronofyConnection) -> ConnectionView:
@@ -53,8 +55,11 @@ def connection_view(connection: CronofyConnection) -> ConnectionView:
         return view
     try:
         calendars = call_with_token(connection, cronofy_client().calendars)
-    except errors.ConnectionLost as exc:
+    except (errors.ConnectionLost, errors.TokensUnreadable) as exc:
         view.needs_reconnect = True
+        view.error = exc.user_message
+    except errors.CronofyForbidden as exc:
+        view.missing_scope = "list_calendars"
         view.error = exc.user_message
     except errors.CronofyError as exc:
         current_app.logger.warning(

@@ -3,11 +3,11 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import EncryptedText, UTCDateTime, utcnow
 
 
 class ConnectionStatus(enum.StrEnum):
@@ -33,8 +33,9 @@ class CronofyConnection(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # Cronofy's `sub` (== `account_id`), e.g. acc_5ba21743f408617d1269ea1e.
     account_id: Mapped[str] = mapped_column(String(64))
-    access_token: Mapped[str] = mapped_column(Text)
-    refresh_token: Mapped[str] = mapped_column(Text)
+    # Encrypted at rest; None only when no configured key can decrypt the stored value.
+    access_token: Mapped[str | None] = mapped_column(EncryptedText, nullable=False)
+    refresh_token: Mapped[str | None] = mapped_column(EncryptedText, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     scope: Mapped[str] = mapped_column(String(1024))
     provider_name: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,73 @@
+"""`flask tokens ...`: key management for the encrypted tokens."""
+
+import click
+from cryptography.fernet import Fernet
+from flask.cli import AppGroup
+from sqlalchemy import bindparam, text
+
+from app import crypto
+from app.extensions import db
+
+BATCH = 500
+
+
+tokens_cli = AppGroup("tokens", help="Manage the encryption of stored Cronofy tokens.")
+
+
+@tokens_cli.command("generate-key")
+def generate_key() -> None:
+    """Print a new key to put first in TOKEN_ENCRYPTION_KEYS."""
+    click.echo(Fernet.generate_key().decode())
+
+
+@tokens_cli.command("reencrypt")
+def reencrypt() -> None:
+    """Re-encrypt every stored token under the first (newest) key.
+
+    Each row is rewritten only if it still holds what was read (compare-and-swap), so a
+    refresh that stores new tokens meanwhile is never overwritten; those are already
+    encrypted under the newest key.
+    """
+    read = text(
+        "SELECT id, access_token, refresh_token FROM cronofy_connections "
+        "WHERE id > :after ORDER BY id LIMIT :limit"
+    )
+    write = text(
+        "UPDATE cronofy_connections SET access_token = :new_access, refresh_token = :new_refresh "
+        "WHERE id = :id AND access_token = :old_access AND refresh_token = :old_refresh"
+    ).bindparams(bindparam("id"))
+    done = skipped = unreadable = 0
+    after = 0
+    while rows := db.session.execute(read, {"after": after, "limit": BATCH}).all():
+        for row in rows:
+            try:
+                new_access, new_refresh = crypto.rotate(row[1]), crypto.rotate(row[2])
+            except crypto.InvalidToken:
+                unreadable += 1
+                continue
+            result = db.session.execute(
+                write,
+                {
+                    "id": row[0],
+                    "new_access": new_access,
+                    "new_refresh": new_refresh,
+                    "old_access": row[1],
+                    "old_refresh": row[2],
+                },
+            )
+            if result.rowcount:
+                done += 1
+            else:
+                skipped += 1
+        db.session.commit()
+        after = rows[-1][0]
+    click.echo(f"Re-encrypted {done} connection(s) under the newest key.")
+    if skipped:
+        click.echo(f"{skipped} changed meanwhile and already use the newest key.")
+    if unreadable:
+        click.echo(
+            f"{unreadable} could not be decrypted with any configured key and were left "
+            "as they are. Do not remove an old key until this number is 0.",
+            err=True,
+        )
+        raise SystemExit(1)

@@ -1,0 +1,40 @@
+"""The Connect button's form."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.validators import Optional, ValidationError
+
+# Every scope Cronofy documents; a request for anything else is refused here, not there.
+KNOWN_SCOPES = frozenset(
+    {
+        "read_account",
+        "list_calendars",
+        "read_events",
+        "create_event",
+        "delete_event",
+        "read_free_busy",
+        "create_calendar",
+        "change_participation_status",
+        "read_write",
+        "read_only",
+        "write_only",
+        "free_busy_write",
+    }
+)
+
+
+class ConnectForm(FlaskForm):
+    """Connect (or reconnect), optionally asking for scopes beyond the configured ones."""
+
+    scope = HiddenField(validators=[Optional()])
+
+    def validate_scope(self, field: HiddenField) -> None:
+        unknown = set(field.data.split()) - KNOWN_SCOPES
+        if unknown:
+            raise ValidationError("unknown scope")
+
+    def requested_scope(self, configured: str) -> str:
+        """The configured scopes plus any extra ones this form asks for, in order."""
+        scopes = configured.split()
+        scopes += [s for s in (self.scope.data or "").split() if s not in scopes]
+        return " ".join(scopes)
