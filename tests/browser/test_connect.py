@@ -1,0 +1,84 @@
+"""Connecting a calendar in a real browser: Allow, Deny, and Disconnect."""
+
+from tests.browser.chromium import (
+    allow,
+    audit,
+    calendar_names,
+    expect,
+    expect_calendars,
+    register,
+    starting_with,
+)
+
+EMAIL = "grace@example.com"
+
+
+def connect(page, live_app, sandbox) -> None:
+    """From the empty dashboard through the consent page and back, connected."""
+    page.get_by_role("button", name="Connect calendar").click()
+    expect(page).to_have_url(starting_with(f"{sandbox.app_url}/oauth/authorize"))
+    allow(page, EMAIL)
+    expect(page).to_have_url(f"{live_app.url}/dashboard")
+    expect(page.get_by_role("status")).to_have_text(f"Connected {EMAIL}.")
+
+
+def test_new_user_connects_and_sees_the_sandbox_calendars(page, live_app, sandbox):
+    """A first visit, from the landing page to the calendars, works across both origins."""
+    page.goto(live_app.url)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "See all your calendars in one place"
+    )
+    audit(page)
+    page.get_by_role("link", name="Create an account").click()
+    expect(page).to_have_url(f"{live_app.url}/auth/register")
+    audit(page)
+
+    register(page, live_app.url, EMAIL)
+    audit(page)
+
+    page.get_by_role("button", name="Connect calendar").click()
+    expect(page).to_have_url(starting_with(f"{sandbox.app_url}/oauth/authorize"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Calendar Connect wants to access your calendar"
+    )
+    audit(page)
+
+    allow(page, EMAIL)
+    expect(page).to_have_url(f"{live_app.url}/dashboard")
+    expect(page.get_by_role("status")).to_have_text(f"Connected {EMAIL}.")
+    connection = page.get_by_role("region", name=EMAIL)
+    expect(connection.get_by_text("Connected", exact=True)).to_be_visible()
+    live, deleted = calendar_names(sandbox.state.accounts(), EMAIL)
+    assert live and deleted, "the sandbox's demo account has both kinds"
+    expect_calendars(page, live)  # and so none of the deleted ones
+    audit(page)
+
+
+def test_deny_leaves_no_connection(page, live_app, sandbox):
+    """Declining on the consent page brings the user back with a clear message."""
+    register(page, live_app.url, EMAIL)
+    page.get_by_role("button", name="Connect calendar").click()
+    expect(page).to_have_url(starting_with(f"{sandbox.app_url}/oauth/authorize"))
+    page.get_by_role("button", name="Deny").click()
+
+    expect(page).to_have_url(f"{live_app.url}/dashboard")
+    expect(page.get_by_role("status")).to_have_text(
+        "You declined access, so no calendar was connected."
+    )
+    expect(page.get_by_role("heading", name="No calendar connected yet")).to_be_visible()
+    audit(page)
+    assert not [e for e in sandbox.state.requests_log() if e["path"] == "/oauth/token"]
+
+
+def test_disconnect_returns_to_the_empty_state(page, live_app, sandbox):
+    """Disconnect revokes the authorization at Cronofy and empties the dashboard."""
+    register(page, live_app.url, EMAIL)
+    connect(page, live_app, sandbox)
+
+    page.get_by_role("button", name="Disconnect").click()
+    expect(page).to_have_url(f"{live_app.url}/dashboard")
+    expect(page.get_by_role("status")).to_have_text(f"Disconnected {EMAIL}.")
+    expect(page.get_by_role("heading", name="No calendar connected yet")).to_be_visible()
+    expect(page.get_by_role("button", name="Connect calendar")).to_be_visible()
+    revokes = [e for e in sandbox.state.requests_log() if e["path"] == "/oauth/token/revoke"]
+    assert [(e["host"], e["status"]) for e in revokes] == [("api", 200)]
