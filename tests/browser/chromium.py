@@ -103,5 +103,5 @@ def expect_calendars(page: Page, names: list[str]) -> None:
 
 
 def starting_with(url: str) -> re.Pattern[str]:
-    """A URL pattern for `expect(page).to_have_url` that ignores the query string and beyond."""
-    return re.compile("^" + re.escape(url) + r"(\?|$)")
+    """A URL pattern for `expect(page).to_have_url` that ignores any query or fragment."""
+    return re.compile("^" + re.escape(url) + r"([?#]|$)")

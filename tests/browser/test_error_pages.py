@@ -1,0 +1,22 @@
+"""Error pages a browser can reach are readable, accessible, and lead somewhere."""
+
+from tests.browser.chromium import audit, expect, starting_with
+
+
+def test_unknown_page_is_a_styled_404(page, live_app):
+    """A mistyped address gets the app's own page with a way back, not a bare error."""
+    response = page.goto(f"{live_app.url}/no-such-page")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not Found")
+    expect(page.get_by_text("That page does not exist.")).to_be_visible()
+    audit(page)
+    page.get_by_role("link", name="Go to the start page").click()
+    expect(page).to_have_url(f"{live_app.url}/")
+
+
+def test_dashboard_asks_a_visitor_to_log_in(page, live_app):
+    """The dashboard is private: a visitor is sent to the login form, which passes the audit."""
+    page.goto(f"{live_app.url}/dashboard")
+    expect(page).to_have_url(starting_with(f"{live_app.url}/auth/login"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    audit(page)
