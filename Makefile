@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format sandbox clean
+.PHONY: run test lint format sandbox screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,17 @@ run: $(VENV)/.runtime
 	APP_CONFIG=development $(BIN)/flask --app wsgi db upgrade
 	APP_CONFIG=development $(BIN)/python run.py
 
-test: $(VENV)/.dev
+# axe-core, which the browser tests load into each page. Without npm they skip (CI fails them).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the browser tests will skip"; fi
+
+test: $(VENV)/.dev node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Regenerate docs/screenshots/*.png by driving Chromium through the app and the sandbox.
+screenshots: $(VENV)/.dev
+	$(BIN)/python scripts/screenshots.py
 
 sandbox: $(VENV)/.runtime
 	$(BIN)/python -m sandbox
