@@ -7,6 +7,9 @@ This file is the only place where the app and the sandbox meet.
 
 import os
 import sys
+from urllib.parse import urlsplit
+
+from werkzeug.serving import WSGIRequestHandler
 
 from app import create_app
 
@@ -40,10 +43,24 @@ def main() -> None:
     try:
         # No debugger and no reloader: a traceback page must never be served, and the
         # reloader would start a second sandbox.
-        app.run(HOST, PORT, debug=False, use_reloader=False, threaded=True)
+        app.run(
+            HOST,
+            PORT,
+            debug=False,
+            use_reloader=False,
+            threaded=True,
+            request_handler=PathOnlyRequestHandler,
+        )
     finally:
         if sandbox is not None:
             sandbox.stop()
+
+
+class PathOnlyRequestHandler(WSGIRequestHandler):
+    """Log requests without their query string: the OAuth callback's carries the code."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        self.log("info", '"%s %s" %s', self.command, urlsplit(self.path).path, code)
 
 
 def _port(url: str) -> int:

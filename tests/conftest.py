@@ -4,7 +4,9 @@ Every test that uses the `app` fixture runs twice: on SQLite and on PostgreSQL. 
 database is built once per run with the real migrations and emptied after every test.
 """
 
+import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -49,6 +51,22 @@ def _postgres_database() -> str:
     except Exception as exc:  # any failure here means "no server"
         unavailable(f"PostgreSQL is not reachable at {server.host}:{server.port}: {exc}")
     return server.set(database=POSTGRES_DATABASE).render_as_string(hide_password=False)
+
+
+# Every token, code, client secret and password the tests hand to the app.
+SECRETS_IN_TESTS = re.compile(
+    r"access-\d|refresh-\d|the-code|test-secret|sandbox-secret|correct horse battery"
+)
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Whatever a test does, no log record may contain a token, a code or a secret."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    leaks = [r.getMessage() for r in records if SECRETS_IN_TESTS.search(r.getMessage())]
+    assert leaks == [], "secrets reached the logs"
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

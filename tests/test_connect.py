@@ -211,65 +211,88 @@ def test_after_an_error_the_state_is_spent(user_client, cronofy):
     assert len(cronofy.calls) == 0
 
 
+NOT_CONNECTED = (
+    "Cronofy is not answering right now. Please try again in a few minutes. "
+    "Your calendar was not connected."
+)
+REFUSED = "Cronofy did not accept the authorization. Please try again."
+
+
 @pytest.mark.parametrize(
-    ("mock", "message"),
+    ("mock", "message", "log"),
     [
         (
             {"status": 400, "json": {"error": "invalid_grant"}},
-            "Cronofy did not accept the authorization. Please try again.",
+            REFUSED,
+            "Cronofy code exchange refused: invalid_grant",
         ),
         (
             {"status": 401, "json": {"error": "invalid_client"}},
-            "Cronofy did not accept the authorization. Please try again.",
+            REFUSED,
+            "Cronofy code exchange refused: invalid_client",
         ),
         (
             {"status": 500, "body": "<html>Internal error</html>"},
-            "Cronofy is not answering right now. Please try again in a few minutes. "
-            "Your calendar was not connected.",
+            NOT_CONNECTED,
+            "Cronofy code exchange failed: HTTPError",
         ),
+        ({"status": 502}, NOT_CONNECTED, "Cronofy code exchange failed: HTTPError"),
         (
             {"status": 503, "json": {"error": "unavailable"}},
-            "Cronofy is not answering right now. Please try again in a few minutes. "
-            "Your calendar was not connected.",
+            NOT_CONNECTED,
+            "Cronofy code exchange failed: HTTPError",
+        ),
+        (
+            {"status": 429, "body": "slow down"},
+            NOT_CONNECTED,
+            "Cronofy code exchange failed: HTTPError",
         ),
         (
             {"status": 200, "body": "not json"},
-            "Cronofy is not answering right now. Please try again in a few minutes. "
-            "Your calendar was not connected.",
+            NOT_CONNECTED,
+            "Cronofy code exchange failed: ValueError",
+        ),
+        (
+            {"body": requests.ConnectTimeout("connect timed out")},
+            NOT_CONNECTED,
+            "Cronofy code exchange failed: ConnectTimeout",
         ),
         (
             {"body": requests.ReadTimeout("read timed out")},
-            "Cronofy is not answering right now. Please try again in a few minutes. "
-            "Your calendar was not connected.",
+            NOT_CONNECTED,
+            "Cronofy code exchange failed: ReadTimeout",
         ),
         (
             {"body": requests.ConnectionError("refused")},
-            "Cronofy is not answering right now. Please try again in a few minutes. "
-            "Your calendar was not connected.",
+            NOT_CONNECTED,
+            "Cronofy code exchange failed: ConnectionError",
         ),
         (
             {"status": 200, "json": {"access_token": "a", "token_type": "bearer"}},
             "Cronofy sent an answer this app could not read. Please try again later.",
+            "Cronofy code exchange failed: CronofyBadResponse",
         ),
     ],
 )
-def test_token_exchange_failures(app, user_client, cronofy, mock, message):
+def test_token_exchange_failures_keep_what_was_stored(
+    app, user_client, cronofy, caplog, mock, message, log
+):
+    connect(user_client, cronofy)  # an earlier connection, which must survive
+    with user_client.session_transaction() as session:
+        session.pop("_flashes", None)
+    before = [(c.account_id, c.access_token, c.refresh_token) for c in connections(app)]
+
     state = start_connect(user_client)["state"]
     cronofy.post(TOKEN_URL, **mock)
-    response = user_client.get(f"/auth/cronofy/callback?code=abc&state={state}")
+    response = user_client.get(f"/auth/cronofy/callback?code=another-code&state={state}")
+
     assert response.status_code == 302
     assert response.location == "/dashboard"
     assert flashed(user_client) == [("error", message)]
-    assert connections(app) == []
-
-
-def test_a_failed_exchange_keeps_existing_connections(app, user_client, cronofy):
-    connect(user_client, cronofy)
-    state = start_connect(user_client)["state"]
-    cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
-    user_client.get(f"/auth/cronofy/callback?code=abc&state={state}")
-    [row] = connections(app)
-    assert row.access_token == "access-1"
+    assert log in caplog.text
+    assert "another-code" not in caplog.text
+    after = [(c.account_id, c.access_token, c.refresh_token) for c in connections(app)]
+    assert after == before
 
 
 def test_callback_while_logged_out(client, cronofy):

@@ -1,6 +1,7 @@
 """The dashboard: calendars by profile, token refresh on the way, and upstream failures."""
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection
-from tests.helpers import CALENDARS_URL, TOKEN_URL, connect
+from tests.helpers import CALENDARS_URL, TOKEN_URL, connect, csrf_token
 
 CALENDARS = {
     "sub": "acc_5ba21743f408617d1269ea1e",
@@ -213,36 +214,103 @@ def test_reconnecting_restores_the_connection(app, connected, cronofy):
     assert row.refresh_token == "refresh-9"
 
 
+UNAVAILABLE = "Cronofy is not answering right now."
+UNREADABLE = "Cronofy sent an answer this app could not read."
+
+
 @pytest.mark.parametrize(
-    ("mock", "message"),
+    ("mock", "message", "log"),
     [
-        ({"status": 500}, "Cronofy is not answering right now."),
-        ({"status": 502}, "Cronofy is not answering right now."),
-        ({"status": 503}, "Cronofy is not answering right now."),
-        ({"status": 429}, "Cronofy is busy with too many requests."),
-        ({"status": 403}, "This connection was not granted the permission this needs."),
-        ({"status": 404}, "Cronofy could not find that calendar or item."),
-        ({"status": 200, "body": "<html>oops</html>"}, "Cronofy sent an answer this app"),
-        ({"status": 200, "json": ["a", "list"]}, "Cronofy sent an answer this app"),
-        ({"status": 200, "json": {"calendars": "nope"}}, "Cronofy sent an answer this app"),
-        ({"body": requests.ConnectTimeout("slow")}, "Cronofy is not answering right now."),
-        ({"body": requests.ReadTimeout("slow")}, "Cronofy is not answering right now."),
-        ({"body": requests.ConnectionError("refused")}, "Cronofy is not answering right now."),
+        ({"status": 500}, UNAVAILABLE, "Cronofy /v1/calendars answered 500"),
+        ({"status": 502}, UNAVAILABLE, "Cronofy /v1/calendars answered 502"),
+        ({"status": 503}, UNAVAILABLE, "Cronofy /v1/calendars answered 503"),
+        ({"status": 429}, "Cronofy is busy with too many requests.", "answered 429"),
+        (
+            {"status": 403},
+            "This connection was not granted the permission this needs.",
+            "Cronofy /v1/calendars answered 403",
+        ),
+        (
+            {"status": 404},
+            "Cronofy could not find that calendar or item.",
+            "Cronofy /v1/calendars answered 404",
+        ),
+        (
+            {"status": 422, "json": {"errors": {"tzid": [{"key": "errors.required"}]}}},
+            "Cronofy rejected the request as invalid.",
+            "Cronofy /v1/calendars answered 422",
+        ),
+        (
+            {"status": 200, "body": "<html>oops</html>"},
+            UNREADABLE,
+            "Cronofy /v1/calendars answered 200 without a JSON object",
+        ),
+        ({"status": 200, "json": ["a", "list"]}, UNREADABLE, "answered 200 without a JSON object"),
+        ({"status": 200, "json": {"calendars": "nope"}}, UNREADABLE, "CronofyBadResponse"),
+        ({"body": requests.ConnectTimeout("slow")}, UNAVAILABLE, "GET /v1/calendars timed out"),
+        ({"body": requests.ReadTimeout("slow")}, UNAVAILABLE, "GET /v1/calendars timed out"),
+        (
+            {"body": requests.ConnectionError("refused")},
+            UNAVAILABLE,
+            "GET /v1/calendars unreachable: ConnectionError",
+        ),
     ],
 )
 def test_upstream_failures_show_a_message_and_keep_the_connection(
-    app, connected, cronofy, mock, message
+    app, connected, cronofy, caplog, mock, message, log
 ):
     cronofy.get(CALENDARS_URL, **mock)
     response = connected.get("/dashboard")
     assert response.status_code == 200
     assert message in response.get_data(as_text=True).replace("&#39;", "'")
+    assert log in caplog.text
     row = the_connection(app)
     assert (row.access_token, row.refresh_token, row.status) == (
         "access-1",
         "refresh-1",
         ConnectionStatus.ACTIVE,
     )
+
+
+def test_a_missing_scope_offers_to_reconnect_with_it(connected, cronofy):
+    cronofy.get(CALENDARS_URL, status=403)
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert 'name="scope" value="list_calendars"' in page
+    assert "Reconnect with this permission" in page
+
+
+def test_reconnecting_with_a_scope_asks_for_it_too(connected):
+    response = connected.post(
+        "/auth/cronofy/connect",
+        data={"csrf_token": csrf_token(connected), "scope": "read_free_busy"},
+    )
+    query = dict(parse_qsl(urlsplit(response.location).query))
+    assert query["scope"] == (
+        "read_account list_calendars read_events create_event delete_event read_free_busy"
+    )
+
+
+def test_an_unknown_scope_is_refused(connected):
+    response = connected.post(
+        "/auth/cronofy/connect",
+        data={"csrf_token": csrf_token(connected), "scope": "admin everything"},
+    )
+    assert response.status_code == 400
+
+
+def test_a_slow_refresh_elsewhere_is_waited_for_boundedly(app, connected, cronofy):
+    """If another request holds the refresh lock too long, this one gives up with a message."""
+    from app.cronofy import tokens
+
+    app.config["CRONOFY_REFRESH_LOCK_TIMEOUT"] = 0.05
+    expire_token(app)
+    connection_id = the_connection(app).id
+    lock = tokens._process_lock(connection_id)
+    with lock:
+        page = connected.get("/dashboard").get_data(as_text=True)
+    assert "This calendar connection is busy being refreshed." in page
+    assert len(cronofy.calls) == 0
+    assert the_connection(app).refresh_token == "refresh-1"
 
 
 @pytest.mark.parametrize(
