@@ -81,7 +81,8 @@ def test_development_without_credentials_uses_the_sandbox(clean_env, tmp_path):
     # Likewise a token encryption key, separate from the secret key.
     [token_key] = config.TOKEN_ENCRYPTION_KEYS
     assert (tmp_path / "token_key").read_text() == token_key != config.SECRET_KEY
-    assert load_config("development").TOKEN_ENCRYPTION_KEYS == [token_key]
+    keys_after_restart = load_config("development").TOKEN_ENCRYPTION_KEYS
+    assert keys_after_restart == [token_key]
     assert config.SQLALCHEMY_DATABASE_URI.endswith("app.db")
 
 
