@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 from responses import matchers
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, update
 
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection
@@ -328,3 +328,48 @@ def test_refresh_failures_keep_the_tokens(app, connected, cronofy, mock):
         "refresh-1",
         ConnectionStatus.ACTIVE,
     )
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_row_locked_elsewhere_is_waited_for_boundedly(app, connected, cronofy, database_url):
+    """Another process holding the row lock (mid-refresh) makes this request give up in time."""
+    app.config["CRONOFY_REFRESH_LOCK_TIMEOUT"] = 0.2
+    expire_token(app)
+    other_process = create_engine(database_url)
+    with other_process.connect() as conn, conn.begin():
+        conn.execute(select(CronofyConnection).with_for_update())
+        page = connected.get("/dashboard").get_data(as_text=True)
+    other_process.dispose()
+    assert "This calendar connection is busy being refreshed." in page
+    assert len(cronofy.calls) == 0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_invalid_grant_after_someone_else_rotated_uses_their_token(app, connected, cronofy):
+    """A refresh that loses a race it could not see (no shared lock) re-reads the row.
+
+    SQLite only: the other writer must be able to write while this request holds its lock,
+    which PostgreSQL's row lock rightly prevents.
+    """
+    expire_token(app)
+
+    def rotated_elsewhere(request):
+        # Another process stores its refresh result, then Cronofy refuses our stale token.
+        with app.app_context(), db.engine.begin() as conn:
+            conn.execute(
+                update(CronofyConnection).values(
+                    access_token="access-other",
+                    refresh_token="refresh-other",
+                    expires_at=datetime.now(UTC) + timedelta(hours=1),
+                )
+            )
+        return 400, {}, '{"error": "invalid_grant"}'
+
+    cronofy.add_callback("POST", TOKEN_URL, callback=rotated_elsewhere)
+    cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-other"))
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert "Needs reconnecting" not in page
+    assert "Work" in page
+    row = the_connection(app)
+    assert row.status is ConnectionStatus.ACTIVE
+    assert row.refresh_token == "refresh-other"
