@@ -80,5 +80,6 @@ def test_disconnect_returns_to_the_empty_state(page, live_app, sandbox):
     expect(page.get_by_role("status")).to_have_text(f"Disconnected {EMAIL}.")
     expect(page.get_by_role("heading", name="No calendar connected yet")).to_be_visible()
     expect(page.get_by_role("button", name="Connect calendar")).to_be_visible()
+    audit(page)
     revokes = [e for e in sandbox.state.requests_log() if e["path"] == "/oauth/token/revoke"]
     assert [(e["host"], e["status"]) for e in revokes] == [("api", 200)]
