@@ -55,11 +55,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import auth, cronofy, dashboard
+    from app import auth, cronofy, dashboard, events
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cronofy.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(events.bp)
 
 
 def register_commands(app: Flask) -> None:

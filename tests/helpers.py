@@ -8,12 +8,16 @@ from urllib.parse import parse_qsl, urlsplit
 import responses
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
+from responses import matchers
 
 APP_URL = "https://app.cronofy.test"
 API_URL = "https://api.cronofy.test"
 TOKEN_URL = f"{API_URL}/oauth/token"
 REVOKE_URL = f"{API_URL}/oauth/token/revoke"
 CALENDARS_URL = f"{API_URL}/v1/calendars"
+ACCOUNT_URL = f"{API_URL}/v1/account"
+PROFILES_URL = f"{API_URL}/v1/profiles"
+EVENTS_URL = f"{API_URL}/v1/events"
 PASSWORD = "correct horse battery"
 ACCOUNT_ID = "acc_5ba21743f408617d1269ea1e"
 
@@ -76,8 +80,36 @@ def start_connect(client: FlaskClient) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(response.location).query))
 
 
-def connect(client: FlaskClient, cronofy: responses.RequestsMock, **token_changes: Any):
-    """Run the whole connect flow against mocked Cronofy; return the callback response."""
+def connect(
+    client: FlaskClient,
+    cronofy: responses.RequestsMock,
+    default_tzid: str = "Europe/London",
+    **token_changes: Any,
+):
+    """Run the whole connect flow against mocked Cronofy; return the callback response.
+
+    After the code exchange the app reads the account's time zone once (`/v1/account`).
+    """
     state = start_connect(client)["state"]
-    cronofy.post(TOKEN_URL, json=token_response(**token_changes))
+    token = token_response(**token_changes)
+    cronofy.post(TOKEN_URL, json=token)
+    if "read_account" in token["scope"].split():
+        mock_account(cronofy, token, default_tzid)
     return client.get(f"/auth/cronofy/callback?code=the-code&state={state}")
+
+
+def mock_account(cronofy: responses.RequestsMock, token: dict[str, Any], default_tzid: str):
+    cronofy.get(
+        ACCOUNT_URL,
+        json={
+            "account": {
+                "account_id": token["sub"],
+                "email": "ada@example.com",
+                "name": "Ada",
+                "scope": token["scope"],
+                "default_tzid": default_tzid,
+            },
+            "sub": token["sub"],
+        },
+        match=[matchers.header_matcher({"Authorization": f"Bearer {token['access_token']}"})],
+    )

@@ -12,11 +12,13 @@ from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection
 from tests.helpers import (
     ACCOUNT_ID,
+    ACCOUNT_URL,
     APP_URL,
     PASSWORD,
     TOKEN_URL,
     connect,
     csrf_token,
+    mock_account,
     register,
     start_connect,
     token_response,
@@ -77,7 +79,7 @@ def test_callback_exchanges_the_code_and_stores_the_tokens(app, user_client, cro
 
     # Exactly one token request: credentials in the body, no Basic header, and the
     # redirect_uri identical to the one sent to the authorization page.
-    [call] = cronofy.calls
+    call, account_call = cronofy.calls
     assert call.request.url == TOKEN_URL
     assert "Authorization" not in call.request.headers
     assert (
@@ -91,7 +93,12 @@ def test_callback_exchanges_the_code_and_stores_the_tokens(app, user_client, cro
         "client_secret": ["test-secret"],
     }
 
+    # Then the account's time zone is read once, for the agenda.
+    assert account_call.request.url == ACCOUNT_URL
+    assert account_call.request.headers["Authorization"] == "Bearer access-1"
+
     [row] = connections(app)
+    assert row.default_tzid == "Europe/London"
     assert row.account_id == ACCOUNT_ID
     assert row.access_token == "access-1"
     assert row.refresh_token == "refresh-1"
@@ -134,6 +141,7 @@ def test_the_granted_scope_is_stored_not_the_requested_one(app, user_client, cro
 def test_a_state_cannot_be_used_twice(app, user_client, cronofy):
     state = start_connect(user_client)["state"]
     cronofy.post(TOKEN_URL, json=token_response())
+    mock_account(cronofy, token_response(), "Etc/UTC")
     assert user_client.get(f"/auth/cronofy/callback?code=c&state={state}").status_code == 302
     response = user_client.get(f"/auth/cronofy/callback?code=c&state={state}")
     assert response.location == "/dashboard"
@@ -141,7 +149,7 @@ def test_a_state_cannot_be_used_twice(app, user_client, cronofy):
         "error",
         "That authorization link has expired or was already used. Please connect again.",
     ) in flashed(user_client)
-    assert len(cronofy.calls) == 1
+    assert len(cronofy.calls) == 2  # one exchange, one account read: nothing for the replay
 
 
 @pytest.mark.parametrize(

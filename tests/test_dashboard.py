@@ -81,8 +81,12 @@ def expire_token(app) -> None:
 
 @pytest.fixture
 def connected(app, user_client, cronofy):
-    """A logged-in client with one Cronofy connection (tokens access-1 / refresh-1)."""
-    connect(user_client, cronofy)
+    """A logged-in client with one Cronofy connection (tokens access-1 / refresh-1).
+
+    Only `list_calendars` is granted, so the dashboard fetches calendars alone: these tests
+    are about calendars and the token lifecycle (the agenda and profiles: test_agenda.py).
+    """
+    connect(user_client, cronofy, scope="list_calendars")
     cronofy.calls.reset()
     return user_client
 

@@ -83,4 +83,4 @@ def test_another_users_connection_cannot_be_disconnected(app, client, cronofy):
     assert disconnect(intruder, owned).status_code == 404
     assert disconnect(intruder, 999999).status_code == 404
     assert count_connections(app) == 1
-    assert len(cronofy.calls) == 1  # only the owner's token exchange
+    assert len(cronofy.calls) == 2  # only the owner's token exchange and account read

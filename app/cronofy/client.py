@@ -5,8 +5,9 @@ endpoint and the status, never a token, a code or a query string.
 """
 
 import logging
+from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from flask import Flask, current_app
@@ -70,6 +71,66 @@ class CronofyClient:
         if not isinstance(calendars, list):
             raise errors.CronofyBadResponse("/v1/calendars: no calendars list")
         return [c for c in calendars if isinstance(c, dict)]
+
+    def account(self, access_token: str) -> JSON:
+        """The Cronofy account: name, email, `default_tzid` (scope `read_account`)."""
+        account = self.get(access_token, "/v1/account").get("account")
+        if not isinstance(account, dict):
+            raise errors.CronofyBadResponse("/v1/account: no account object")
+        return account
+
+    def profiles(self, access_token: str) -> list[JSON]:
+        """The calendar profiles linked to the account, with their health (`read_account`)."""
+        profiles = self.get(access_token, "/v1/profiles").get("profiles")
+        if not isinstance(profiles, list):
+            raise errors.CronofyBadResponse("/v1/profiles: no profiles list")
+        return [p for p in profiles if isinstance(p, dict)]
+
+    def events(
+        self, access_token: str, *, tzid: str, start: date, end: date, max_pages: int = 10
+    ) -> list[JSON]:
+        """Events from `start` up to (not including) `end`, following every `next_page`.
+
+        Events this app created are hidden by Cronofy unless asked for (`include_managed`).
+        Paging stops after `max_pages`, so a huge calendar cannot hold a request forever.
+        """
+        params = {
+            "tzid": tzid,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "include_managed": "true",
+        }
+        page = self.get(access_token, "/v1/events", params)
+        events: list[JSON] = []
+        for _ in range(max_pages):
+            batch = page.get("events")
+            if not isinstance(batch, list):
+                raise errors.CronofyBadResponse("/v1/events: no events list")
+            events += [e for e in batch if isinstance(e, dict)]
+            pages = page.get("pages")
+            next_page = pages.get("next_page") if isinstance(pages, dict) else None
+            if not next_page:
+                return events
+            page = self.get(access_token, str(next_page))
+        log.warning("Cronofy /v1/events: stopped after %s pages", max_pages)
+        return events
+
+    def upsert_event(self, access_token: str, calendar_id: str, event: JSON) -> None:
+        """Create or update (by `event_id`) an event in a calendar (scope `create_event`)."""
+        self._write("POST", access_token, calendar_id, event)
+
+    def delete_event(self, access_token: str, calendar_id: str, event_id: str) -> None:
+        """Delete an event this app created, by its `event_id` (scope `delete_event`)."""
+        self._write("DELETE", access_token, calendar_id, {"event_id": event_id})
+
+    def _write(self, method: str, access_token: str, calendar_id: str, body: JSON) -> None:
+        endpoint = "/v1/calendars/{calendar_id}/events"
+        url = f"{self.api_url}/v1/calendars/{quote(calendar_id, safe='')}/events"
+        response = self._send(
+            method, url, json=body, headers={"Authorization": f"Bearer {access_token}"}
+        )
+        # Writes answer 202 with an empty body; there is nothing to read.
+        self._raise_for_status(endpoint, response)
 
     def get(self, access_token: str, path: str, params: JSON | None = None) -> JSON:
         """GET a /v1 path (or an absolute URL Cronofy handed out) and return its JSON."""

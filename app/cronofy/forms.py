@@ -4,23 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import Optional, ValidationError
 
-# Every scope Cronofy documents; a request for anything else is refused here, not there.
-KNOWN_SCOPES = frozenset(
-    {
-        "read_account",
-        "list_calendars",
-        "read_events",
-        "create_event",
-        "delete_event",
-        "read_free_busy",
-        "create_calendar",
-        "change_participation_status",
-        "read_write",
-        "read_only",
-        "write_only",
-        "free_busy_write",
-    }
-)
+from app.scopes import KNOWN_SCOPES
 
 
 class ConnectForm(FlaskForm):

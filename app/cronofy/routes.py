@@ -10,7 +10,8 @@ from app.cronofy import bp, errors
 from app.cronofy.client import cronofy_client
 from app.cronofy.forms import ConnectForm
 from app.cronofy.oauth import cronofy_oauth
-from app.cronofy.tokens import save_authorization
+from app.cronofy.tokens import call_with_token, save_authorization
+from app.dashboard.timezones import is_time_zone
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import CronofyConnection
@@ -82,7 +83,22 @@ def callback():
         return _back_to_dashboard(
             f"{errors.CronofyUnavailable.user_message} Your calendar was not connected."
         )
+    _remember_time_zone(connection)
     return _back_to_dashboard(f"Connected {connection.label}.", "success")
+
+
+def _remember_time_zone(connection: CronofyConnection) -> None:
+    """Read the account's time zone once, for the agenda; the connection works without it."""
+    if "read_account" not in connection.scopes:
+        return
+    try:
+        account = call_with_token(connection, cronofy_client().account)
+    except errors.CronofyError:
+        return  # the client logged why; the agenda falls back to the user's choice or UTC
+    tzid = account.get("default_tzid")
+    if isinstance(tzid, str) and is_time_zone(tzid):
+        connection.default_tzid = tzid
+        db.session.commit()
 
 
 @bp.post("/connections/<int:connection_id>/disconnect")

@@ -1,10 +1,22 @@
-"""The landing page and the dashboard."""
+"""The landing page, the dashboard, and the agenda's time zone setting."""
 
-from flask import redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.dashboard import bp
-from app.dashboard.calendars import connection_view
+from app.dashboard.forms import TimeZoneForm
+from app.dashboard.overview import build_overview
+from app.dashboard.timezones import all_time_zones
+from app.extensions import db
+
+PROVIDERS = {
+    "apple": "Apple",
+    "cronofy": "Cronofy",
+    "exchange": "Exchange",
+    "google": "Google",
+    "live_connect": "Outlook.com",
+    "office365": "Microsoft 365",
+}
 
 
 @bp.get("/")
@@ -17,18 +29,28 @@ def landing():
 @bp.get("/dashboard")
 @login_required
 def index():
-    connections = [connection_view(c) for c in current_user.connections]
-    return render_template("dashboard/index.html", connections=connections)
+    overview = build_overview(current_user)
+    form = TimeZoneForm(time_zone=current_user.time_zone or "")
+    return render_template(
+        "dashboard/index.html",
+        overview=overview,
+        time_zone_form=form,
+        time_zones=all_time_zones(),
+    )
 
 
-PROVIDERS = {
-    "apple": "Apple",
-    "cronofy": "Cronofy",
-    "exchange": "Exchange",
-    "google": "Google",
-    "live_connect": "Outlook.com",
-    "office365": "Microsoft 365",
-}
+@bp.post("/settings/time-zone")
+@login_required
+def set_time_zone():
+    form = TimeZoneForm()
+    if form.validate_on_submit():
+        current_user.time_zone = form.time_zone.data or None
+        db.session.commit()
+        flash("Time zone saved.", "success")
+    else:
+        for error in form.time_zone.errors:
+            flash(error, "error")
+    return redirect(url_for("dashboard.index"))
 
 
 @bp.app_template_filter("provider")

@@ -1,6 +1,7 @@
 """The app's database models."""
 
 from app.models.connection import ConnectionStatus, CronofyConnection
+from app.models.event import ManagedEvent
 from app.models.user import User
 
-__all__ = ["ConnectionStatus", "CronofyConnection", "User"]
+__all__ = ["ConnectionStatus", "CronofyConnection", "ManagedEvent", "User"]

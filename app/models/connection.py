@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.types import EncryptedText, UTCDateTime, utcnow
+from app.scopes import expand
 
 
 class ConnectionStatus(enum.StrEnum):
@@ -41,6 +42,8 @@ class CronofyConnection(db.Model):
     provider_name: Mapped[str | None] = mapped_column(String(64))
     profile_id: Mapped[str | None] = mapped_column(String(64))
     profile_name: Mapped[str | None] = mapped_column(String(320))
+    # The account's time zone (`default_tzid` of /v1/account), read once at connect time.
+    default_tzid: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[ConnectionStatus] = mapped_column(
         Enum(
             ConnectionStatus,
@@ -55,11 +58,14 @@ class CronofyConnection(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     user: Mapped["User"] = relationship(back_populates="connections")  # noqa: F821
+    managed_events: Mapped[list["ManagedEvent"]] = relationship(  # noqa: F821
+        back_populates="connection", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def scopes(self) -> frozenset[str]:
-        """The scopes Cronofy granted, as a set."""
-        return frozenset(self.scope.split())
+        """The plain scopes Cronofy granted (simplified ones like read_write expanded)."""
+        return expand(self.scope)
 
     @property
     def label(self) -> str:

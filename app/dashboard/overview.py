@@ -1,0 +1,277 @@
+"""Everything the dashboard shows, fetched from Cronofy per connection, never exposing tokens.
+
+Each connection's data sets (calendars, profiles, events) are fetched separately, and a
+failure in one becomes a message on that part only.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.cronofy import errors
+from app.cronofy.client import cronofy_client
+from app.cronofy.tokens import call_with_token
+from app.dashboard.agenda import DAYS_SHOWN, AgendaEvent, Day, build_days, parse_event_times
+from app.dashboard.timezones import user_time_zone
+from app.extensions import db
+from app.models import ConnectionStatus, CronofyConnection, ManagedEvent, User
+
+T = TypeVar("T")
+
+# What each scope lets the dashboard do, in the words the page uses.
+FEATURES = {
+    "list_calendars": "see its calendars",
+    "read_events": "see its events",
+    "read_account": "check the health of its linked calendar accounts",
+    "create_event": "create events",
+    "delete_event": "delete the events this app created",
+}
+
+
+@dataclass(frozen=True)
+class Calendar:
+    calendar_id: str
+    name: str
+    primary: bool
+    readonly: bool
+
+
+@dataclass
+class Profile:
+    """One linked calendar account (a Google or Apple login, say) inside a connection."""
+
+    profile_id: str
+    provider_name: str
+    profile_name: str
+    calendars: list[Calendar] = field(default_factory=list)
+    connected: bool = True
+    relink_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the user should know about one part of a connection."""
+
+    message: str
+    # A scope that was not granted: offer to reconnect asking for it.
+    missing_scope: str | None = None
+
+
+@dataclass
+class ConnectionView:
+    """A connection as templates see it: labels, status and data, never tokens."""
+
+    id: int
+    label: str
+    provider_name: str | None
+    scopes: frozenset[str]
+    needs_reconnect: bool = False
+    reconnect_reason: str | None = None
+    profiles: list[Profile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    events: list[AgendaEvent] = field(default_factory=list)
+
+    @property
+    def writable_calendars(self) -> list[Calendar]:
+        if "create_event" not in self.scopes:
+            return []
+        return [c for p in self.profiles for c in p.calendars if not c.readonly]
+
+
+@dataclass
+class Overview:
+    connections: list[ConnectionView]
+    days: list[Day]
+    time_zone: str
+
+
+def build_overview(user: User, *, profiles: bool = True, events: bool = True) -> Overview:
+    """Fetch and arrange what the dashboard shows for `user`.
+
+    Calendars are always fetched; profiles and events only when the page shows them.
+    """
+    time_zone = user_time_zone(user)
+    tz = ZoneInfo(time_zone)
+    today = datetime.now(tz).date()
+    managed = {
+        m.event_id: m for m in db.session.scalars(select(ManagedEvent).filter_by(user_id=user.id))
+    }
+    wanted = Wanted(profiles=profiles, events=events)
+    views = [_connection_view(c, time_zone, today, managed, wanted) for c in user.connections]
+    agenda = [e for view in views for e in view.events]
+    return Overview(views, build_days(agenda, today) if events else [], time_zone)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """Which data sets beyond calendars a page shows."""
+
+    profiles: bool
+    events: bool
+
+
+def _connection_view(
+    connection: CronofyConnection,
+    time_zone: str,
+    today: date,
+    managed: dict[str, ManagedEvent],
+    wanted: Wanted,
+) -> ConnectionView:
+    view = ConnectionView(
+        id=connection.id,
+        label=connection.label,
+        provider_name=connection.provider_name,
+        scopes=connection.scopes,
+    )
+    if connection.status is ConnectionStatus.NEEDS_RECONNECT:
+        return _lost(view, errors.ConnectionLost.user_message)
+    client = cronofy_client()
+    try:
+        calendars = _fetch(view, connection, "list_calendars", client.calendars)
+        if calendars is not None:
+            view.profiles = group_by_profile(calendars)
+        profiles = wanted.profiles and _fetch(view, connection, "read_account", client.profiles)
+        if profiles:
+            _apply_profile_health(view, profiles)
+        raw_events = wanted.events and _fetch(
+            view,
+            connection,
+            "read_events",
+            lambda token: client.events(
+                token,
+                tzid=time_zone,
+                start=today,
+                end=today + timedelta(days=DAYS_SHOWN),
+            ),
+        )
+    except (errors.ConnectionLost, errors.TokensUnreadable) as exc:
+        return _lost(view, exc.user_message)
+    if raw_events:
+        names = {c.calendar_id: c.name for p in view.profiles for c in p.calendars}
+        tz = ZoneInfo(time_zone)
+        view.events = [
+            e
+            for raw in raw_events
+            if (e := _agenda_event(raw, tz, names, managed, view)) is not None
+        ]
+    return view
+
+
+def _fetch(
+    view: ConnectionView,
+    connection: CronofyConnection,
+    scope: str,
+    call: Callable[[str], T],
+) -> T | None:
+    """One data set; a missing scope or a Cronofy failure becomes a Problem, not an error."""
+    if scope not in view.scopes:
+        view.problems.append(
+            Problem(f"This connection was not allowed to {FEATURES[scope]}.", scope)
+        )
+        return None
+    try:
+        return call_with_token(connection, call)
+    except (errors.ConnectionLost, errors.TokensUnreadable):
+        raise
+    except errors.CronofyForbidden as exc:
+        view.problems.append(Problem(exc.user_message, scope))
+    except errors.CronofyError as exc:
+        current_app.logger.warning(
+            "Connection %s: %s unavailable (%s)", connection.id, scope, type(exc).__name__
+        )
+        view.problems.append(Problem(exc.user_message))
+    return None
+
+
+def _lost(view: ConnectionView, reason: str) -> ConnectionView:
+    view.needs_reconnect = True
+    view.reconnect_reason = reason
+    return view
+
+
+def group_by_profile(calendars: list[dict[str, Any]]) -> list[Profile]:
+    """Group calendars under their profile, primary first, deleted ones left out."""
+    profiles: dict[str, Profile] = {}
+    for raw in calendars:
+        if raw.get("calendar_deleted"):
+            continue
+        key = str(raw.get("profile_id") or raw.get("profile_name") or "")
+        profile = profiles.setdefault(
+            key,
+            Profile(
+                profile_id=key,
+                provider_name=str(raw.get("provider_name") or "calendar"),
+                profile_name=str(raw.get("profile_name") or "Calendar account"),
+            ),
+        )
+        profile.calendars.append(
+            Calendar(
+                calendar_id=str(raw.get("calendar_id", "")),
+                name=str(raw.get("calendar_name") or "Untitled calendar"),
+                primary=bool(raw.get("calendar_primary")),
+                readonly=bool(raw.get("calendar_readonly")),
+            )
+        )
+    for profile in profiles.values():
+        profile.calendars.sort(key=lambda c: (not c.primary, c.name.casefold()))
+    return list(profiles.values())
+
+
+def _apply_profile_health(view: ConnectionView, profiles: list[dict[str, Any]]) -> None:
+    """Mark profiles that lost their connection at the provider, with Cronofy's relink link."""
+    by_id = {p.profile_id: p for p in view.profiles}
+    for raw in profiles:
+        profile_id = str(raw.get("profile_id") or "")
+        profile = by_id.get(profile_id)
+        if profile is None:  # a profile with no calendars (or calendars not listed)
+            profile = Profile(
+                profile_id=profile_id,
+                provider_name=str(raw.get("provider_name") or "calendar"),
+                profile_name=str(raw.get("profile_name") or "Calendar account"),
+            )
+            view.profiles.append(profile)
+        profile.connected = raw.get("profile_connected") is not False
+        if not profile.connected:
+            profile.relink_url = _web_url(raw.get("profile_relink_url"))
+
+
+def _web_url(value: Any) -> str | None:
+    """Only http(s) links from Cronofy become hrefs: never `javascript:` or the like."""
+    if isinstance(value, str) and urlsplit(value).scheme in ("http", "https"):
+        return value
+    return None
+
+
+def _agenda_event(
+    raw: dict[str, Any],
+    tz: ZoneInfo,
+    calendar_names: dict[str, str],
+    managed: dict[str, ManagedEvent],
+    view: ConnectionView,
+) -> AgendaEvent | None:
+    if raw.get("deleted"):
+        return None
+    times = parse_event_times(raw, tz)
+    if times is None:
+        return None
+    start, end = times
+    event_id = raw.get("event_id")
+    local = managed.get(event_id) if isinstance(event_id, str) else None
+    if local is not None and local.connection_id != view.id:
+        local = None
+    return AgendaEvent(
+        summary=str(raw.get("summary") or "(no title)"),
+        calendar_name=calendar_names.get(str(raw.get("calendar_id")), "Calendar"),
+        all_day=not isinstance(start, datetime),
+        start=start,
+        end=end,
+        managed_id=local.id if local else None,
+        created_by_app=bool(event_id),
+        can_delete=local is not None and "delete_event" in view.scopes,
+    )

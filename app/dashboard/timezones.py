@@ -1,0 +1,30 @@
+"""Which time zone a user's agenda is shown in."""
+
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from app.models import User
+
+DEFAULT = "Etc/UTC"
+
+
+def user_time_zone(user: User) -> str:
+    """The user's own choice, else their first calendar account's, else UTC."""
+    candidates = [user.time_zone] + [c.default_tzid for c in user.connections]
+    return next((tz for tz in candidates if tz and is_time_zone(tz)), DEFAULT)
+
+
+def is_time_zone(name: str) -> bool:
+    """An IANA time zone name this machine knows (e.g. Europe/London)."""
+    if name not in all_time_zones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@cache
+def all_time_zones() -> list[str]:
+    return sorted(available_timezones())

@@ -1,0 +1,7 @@
+"""Creating events in a connected calendar, and deleting the ones this app created."""
+
+from flask import Blueprint
+
+bp = Blueprint("events", __name__, url_prefix="/events")
+
+from app.events import routes  # noqa: E402,F401 - registers the views on bp

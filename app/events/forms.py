@@ -1,0 +1,52 @@
+"""The new-event form."""
+
+from datetime import datetime, timedelta
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Length, Optional
+
+# Cronofy's limits: summary up to 1024 characters, description up to 4096 plain text.
+DURATIONS = [
+    (15, "15 minutes"),
+    (30, "30 minutes"),
+    (45, "45 minutes"),
+    (60, "1 hour"),
+    (90, "1½ hours"),
+    (120, "2 hours"),
+    (180, "3 hours"),
+    (240, "4 hours"),
+]
+
+
+class EventForm(FlaskForm):
+    calendar = SelectField("Calendar", validators=[DataRequired()])
+    summary = StringField("Title", validators=[DataRequired(), Length(max=1024)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=4096)])
+    start_date = DateField("Date", validators=[DataRequired()])
+    start_time = TimeField("Start time", validators=[DataRequired()])
+    duration = SelectField("Duration", choices=DURATIONS, coerce=int, default=30)
+
+    # Where Cronofy's 422 field names land on this form.
+    CRONOFY_FIELDS: ClassVar[dict[str, str]] = {
+        "summary": "summary",
+        "description": "description",
+        "start": "start_time",
+        "end": "duration",
+        "tzid": "start_time",
+    }
+
+    def suggest_start(self, time_zone: str) -> None:
+        """Prefill the next full hour in the user's time zone."""
+        start = datetime.now(ZoneInfo(time_zone)).replace(minute=0, second=0, microsecond=0)
+        start += timedelta(hours=1)
+        self.start_date.data, self.start_time.data = start.date(), start.time()
+
+    def add_cronofy_errors(self, errors: dict[str, list[str]]) -> None:
+        """Show Cronofy's validation errors next to the fields they are about."""
+        for name, messages in errors.items():
+            field = getattr(self, self.CRONOFY_FIELDS.get(name, ""), None)
+            target = field.errors if field is not None else self.form_errors
+            target.extend(f"Cronofy: {message}" for message in messages)

@@ -1,0 +1,125 @@
+"""Create an event in a connected calendar; delete one this app created."""
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.cronofy import errors
+from app.cronofy.client import cronofy_client
+from app.cronofy.tokens import call_with_token
+from app.dashboard.overview import build_overview
+from app.events import bp
+from app.events.forms import EventForm
+from app.extensions import db
+from app.forms import EmptyForm
+from app.models import CronofyConnection, ManagedEvent
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """The new-event form; on success the event is upserted at Cronofy and remembered here."""
+    overview = build_overview(current_user, profiles=False, events=False)
+    form = EventForm()
+    form.calendar.choices = [
+        (f"{view.id}:{calendar.calendar_id}", f"{calendar.name} ({view.label})")
+        for view in overview.connections
+        for calendar in view.writable_calendars
+    ]
+    status: int | None = 200
+    if not form.is_submitted():
+        form.suggest_start(overview.time_zone)
+    elif form.validate():
+        status = _create(form, overview.time_zone)
+        if status is None:
+            return redirect(url_for("dashboard.index"))
+    else:
+        status = 422
+    return render_template("events/new.html", form=form, overview=overview), status
+
+
+def _create(form: EventForm, time_zone: str) -> int | None:
+    """Upsert the event; None on success, else the status to re-render the form with."""
+    connection_id, _, calendar_id = form.calendar.data.partition(":")
+    connection = db.session.scalar(
+        select(CronofyConnection).filter_by(id=int(connection_id), user_id=current_user.id)
+    )
+    if connection is None:
+        abort(404)
+    start = datetime.combine(form.start_date.data, form.start_time.data, ZoneInfo(time_zone))
+    end = start + timedelta(minutes=form.duration.data)
+    # Our own id for the event: upserting it again updates, and it is what delete takes.
+    event = ManagedEvent(
+        user_id=current_user.id,
+        connection_id=connection.id,
+        calendar_id=calendar_id,
+        event_id=f"cc-{secrets.token_hex(16)}",
+        summary=form.summary.data,
+        starts_at=start.astimezone(UTC),
+    )
+    # Remember the event before asking Cronofy, so an event that exists is never untracked.
+    db.session.add(event)
+    db.session.commit()
+    body = {
+        "event_id": event.event_id,
+        "summary": form.summary.data,
+        "description": form.description.data or "",
+        "start": _utc(start),
+        "end": _utc(end),
+        "tzid": time_zone,
+    }
+    try:
+        call_with_token(
+            connection, lambda token: cronofy_client().upsert_event(token, calendar_id, body)
+        )
+    except errors.CronofyError as exc:
+        db.session.delete(event)
+        db.session.commit()
+        if isinstance(exc, errors.CronofyInvalid):
+            form.add_cronofy_errors(exc.errors or {"event": [exc.user_message]})
+            return 422
+        form.form_errors.append(exc.user_message)
+        return 503
+    flash(f"Created “{event.summary}”.", "success")
+    return None
+
+
+@bp.post("/<int:event_id>/delete")
+@login_required
+def delete(event_id: int):
+    """Delete an event this app created, at Cronofy and here."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    event = db.session.scalar(select(ManagedEvent).filter_by(id=event_id, user_id=current_user.id))
+    if event is None:
+        abort(404)
+    connection = event.connection
+    if "delete_event" not in connection.scopes:
+        flash("This connection was not allowed to delete events. Reconnect to allow it.", "error")
+        return redirect(url_for("dashboard.index"))
+    summary = event.summary
+    try:
+        call_with_token(
+            connection,
+            lambda token: cronofy_client().delete_event(token, event.calendar_id, event.event_id),
+        )
+    except errors.CronofyNotFound:
+        message = f"“{summary}” was already gone from its calendar."
+    except errors.CronofyError as exc:
+        flash(f"“{summary}” was not deleted. {exc.user_message}", "error")
+        return redirect(url_for("dashboard.index"))
+    else:
+        message = f"Deleted “{summary}”."
+    db.session.delete(event)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("dashboard.index"))
+
+
+def _utc(moment: datetime) -> str:
+    """Cronofy's time format: UTC, no fractional seconds."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

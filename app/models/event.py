@@ -1,0 +1,34 @@
+"""Events this app created in a user's calendar, remembered so they can be deleted."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+
+class ManagedEvent(db.Model):
+    """An event created through Cronofy's upsert with an `event_id` this app chose."""
+
+    __tablename__ = "managed_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("cronofy_connections.id", ondelete="CASCADE"), index=True
+    )
+    calendar_id: Mapped[str] = mapped_column(String(128))
+    # Our id for the event at Cronofy (upsert and delete use it); Cronofy's is event_uid.
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    summary: Mapped[str] = mapped_column(String(1024))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    connection: Mapped["CronofyConnection"] = relationship(  # noqa: F821
+        back_populates="managed_events"
+    )
+
+    def __repr__(self) -> str:
+        return f"<ManagedEvent {self.id} connection={self.connection_id}>"
