@@ -340,3 +340,24 @@ def test_tokens_are_never_rendered(user_client, cronofy):
     assert "access-1" not in page
     assert "refresh-1" not in page
     assert "the-code" not in page
+
+
+@pytest.mark.parametrize(
+    "account",
+    [
+        {"status": 503},
+        {"json": {"account": {"default_tzid": "Not/AZone"}}},
+        {"json": {"unexpected": True}},
+    ],
+)
+def test_the_time_zone_is_optional_at_connect(app, user_client, cronofy, account):
+    """A failing or odd /v1/account never costs the user the connection."""
+    state = start_connect(user_client)["state"]
+    cronofy.post(TOKEN_URL, json=token_response())
+    cronofy.get(ACCOUNT_URL, **account)
+    response = user_client.get(f"/auth/cronofy/callback?code=the-code&state={state}")
+    assert response.location == "/dashboard"
+    assert flashed(user_client) == [("success", "Connected ada@example.com.")]
+    [row] = connections(app)
+    assert row.default_tzid is None
+    assert row.access_token == "access-1"

@@ -1,5 +1,8 @@
 """The app against the bundled sandbox over real HTTP: the whole flow, as a user runs it."""
 
+import html
+from datetime import UTC, date, datetime, timedelta
+
 from tests.helpers import PASSWORD
 from tests.visitor import Visitor
 
@@ -101,3 +104,59 @@ def test_revoked_at_cronofy_then_reconnected(live_app, sandbox):
     assert "Connected grace@example.com." in visitor.text
     assert "Needs reconnecting" not in visitor.text
     assert visitor.text.count(">Disconnect<") == 1  # the same row, restored
+
+
+def events_in_the_next_week(account: dict) -> set[str]:
+    """The sandbox's event names the agenda must show (UTC: the sandbox account's zone)."""
+    today = datetime.now(UTC).date()
+    end = today + timedelta(days=7)
+    names = set()
+    for event in account["events"]:
+        if event["deleted"] or event["event_id"]:
+            continue
+        start, stop = event["start"][:10], event["end"][:10]
+        all_day = len(event["end"]) == 10
+        last = date.fromisoformat(stop) - timedelta(days=1 if all_day else 0)
+        if date.fromisoformat(start) < end and last >= today:
+            names.add(event["summary"])
+    return names
+
+
+def test_the_agenda_create_and_delete_an_event(live_app, sandbox):
+    visitor = Visitor()
+    register_and_open_dashboard(visitor, live_app.url)
+    visitor.press("Connect calendar")
+    visitor.press("Allow", email="grace@example.com")
+    [account] = sandbox.state.accounts()
+    expected = events_in_the_next_week(account)
+    assert len(expected) >= 5
+    page = html.unescape(visitor.text)
+    for name in expected:
+        assert name in page, name
+    assert "Times in Etc/UTC." in visitor.text
+
+    sandbox.state.clear_log()
+    visitor.get(f"{live_app.url}/events/new")
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    visitor.press(
+        "Create event",
+        summary="Sandbox planning session",
+        start_date=tomorrow.isoformat(),
+        start_time="10:00",
+        duration="60",
+    )
+    assert visitor.page.url == f"{live_app.url}/dashboard"
+    assert "Created “Sandbox planning session”." in visitor.text
+    listed = '<span class="event-summary">Sandbox planning session</span>'
+    assert visitor.text.count(listed) == 1
+    assert "Created here" in visitor.text
+
+    visitor.press("Delete")
+    assert "Deleted “Sandbox planning session”." in visitor.text
+    assert listed not in visitor.text
+    writes = [
+        (e["method"], e["status"])
+        for e in sandbox.state.requests_log()
+        if e["path"].endswith("/events") and e["path"].startswith("/v1/calendars/")
+    ]
+    assert writes == [("POST", 202), ("DELETE", 202)]

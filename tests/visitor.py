@@ -20,6 +20,8 @@ class _Forms(HTMLParser):
         super().__init__()
         self.forms: list[Form] = []
         self._button: dict[str, str] | None = None
+        self._select: str | None = None
+        self._textarea: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -31,8 +33,26 @@ class _Forms(HTMLParser):
             self.forms[-1].fields[a["name"]] = a.get("value", "")
         elif tag == "button" and self.forms:
             self._button = a
+        elif tag == "select" and self.forms:
+            self._select = a.get("name")
+        elif tag == "option" and self._select:
+            # A browser sends the selected option, else the first one.
+            fields = self.forms[-1].fields
+            if "selected" in a or self._select not in fields:
+                fields[self._select] = a.get("value", "")
+        elif tag == "textarea" and self.forms:
+            self._textarea = a.get("name")
+            self.forms[-1].fields[self._textarea or ""] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
 
     def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.forms[-1].fields[self._textarea] += data
         if self._button is not None and data.strip():
             label = data.strip()
             self.forms[-1].buttons[label] = (

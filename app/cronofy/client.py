@@ -94,15 +94,16 @@ class CronofyClient:
         Events this app created are hidden by Cronofy unless asked for (`include_managed`).
         Paging stops after `max_pages`, so a huge calendar cannot hold a request forever.
         """
-        params = {
+        url = "/v1/events"
+        params: JSON | None = {
             "tzid": tzid,
             "from": start.isoformat(),
             "to": end.isoformat(),
             "include_managed": "true",
         }
-        page = self.get(access_token, "/v1/events", params)
         events: list[JSON] = []
         for _ in range(max_pages):
+            page = self.get(access_token, url, params)
             batch = page.get("events")
             if not isinstance(batch, list):
                 raise errors.CronofyBadResponse("/v1/events: no events list")
@@ -111,7 +112,8 @@ class CronofyClient:
             next_page = pages.get("next_page") if isinstance(pages, dict) else None
             if not next_page:
                 return events
-            page = self.get(access_token, str(next_page))
+            # A plain authenticated GET of the absolute URL Cronofy gave.
+            url, params = str(next_page), None
         log.warning("Cronofy /v1/events: stopped after %s pages", max_pages)
         return events
 

@@ -5,19 +5,29 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    DateField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 # Cronofy's limits: summary up to 1024 characters, description up to 4096 plain text.
 DURATIONS = [
-    (15, "15 minutes"),
-    (30, "30 minutes"),
-    (45, "45 minutes"),
-    (60, "1 hour"),
-    (90, "1½ hours"),
-    (120, "2 hours"),
-    (180, "3 hours"),
-    (240, "4 hours"),
+    SelectChoice(str(minutes), label)
+    for minutes, label in [
+        (15, "15 minutes"),
+        (30, "30 minutes"),
+        (45, "45 minutes"),
+        (60, "1 hour"),
+        (90, "1½ hours"),
+        (120, "2 hours"),
+        (180, "3 hours"),
+        (240, "4 hours"),
+    ]
 ]
 
 
@@ -25,8 +35,9 @@ class EventForm(FlaskForm):
     calendar = SelectField("Calendar", validators=[DataRequired()])
     summary = StringField("Title", validators=[DataRequired(), Length(max=1024)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=4096)])
-    start_date = DateField("Date", validators=[DataRequired()])
-    start_time = TimeField("Start time", validators=[DataRequired()])
+    # InputRequired, not DataRequired: a date that does not parse should say so.
+    start_date = DateField("Date", validators=[InputRequired()])
+    start_time = TimeField("Start time", validators=[InputRequired()])
     duration = SelectField("Duration", choices=DURATIONS, coerce=int, default=30)
 
     # Where Cronofy's 422 field names land on this form.

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from app.cronofy import errors
 from app.cronofy.client import cronofy_client
@@ -26,7 +27,7 @@ def new():
     overview = build_overview(current_user, profiles=False, events=False)
     form = EventForm()
     form.calendar.choices = [
-        (f"{view.id}:{calendar.calendar_id}", f"{calendar.name} ({view.label})")
+        SelectChoice(f"{view.id}:{calendar.calendar_id}", calendar.name, optgroup=view.label)
         for view in overview.connections
         for calendar in view.writable_calendars
     ]

@@ -1,0 +1,378 @@
+"""The agenda: the next 7 days of events, paging, time zones, profile health and scopes."""
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from responses import matchers
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ManagedEvent, User
+from tests.helpers import API_URL, CALENDARS_URL, EVENTS_URL, PROFILES_URL, connect, csrf_token
+
+CALENDARS = {
+    "calendars": [
+        {
+            "provider_name": "google",
+            "profile_id": "pro_1",
+            "profile_name": "ada@example.com",
+            "calendar_id": "cal_work",
+            "calendar_name": "Work",
+            "calendar_readonly": False,
+            "calendar_deleted": False,
+            "calendar_primary": True,
+        },
+        {
+            "provider_name": "google",
+            "profile_id": "pro_1",
+            "profile_name": "ada@example.com",
+            "calendar_id": "cal_holidays",
+            "calendar_name": "Team holidays",
+            "calendar_readonly": True,
+            "calendar_deleted": False,
+            "calendar_primary": False,
+        },
+    ]
+}
+PROFILES = {
+    "profiles": [
+        {
+            "provider_name": "google",
+            "provider_service": "gsuite",
+            "profile_id": "pro_1",
+            "profile_name": "ada@example.com",
+            "profile_connected": True,
+            "profile_initial_sync_required": False,
+        }
+    ]
+}
+TZ = "Asia/Tokyo"  # UTC+9 all year: days start 9 hours before UTC's
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo(TZ)).date()
+
+
+def utc(day: date, hour: int, minute: int = 0) -> str:
+    """A Tokyo wall-clock time on `day`, written as Cronofy does: UTC with a Z."""
+    local = datetime.combine(day, time(hour, minute), ZoneInfo(TZ))
+    return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def event(summary: str, start: str, end: str, calendar: str = "cal_work", **extra) -> dict:
+    return {
+        "calendar_id": calendar,
+        "event_uid": f"evt_{summary.lower().replace(' ', '_')}",
+        "summary": summary,
+        "description": "",
+        "start": start,
+        "end": end,
+        "deleted": False,
+        **extra,
+    }
+
+
+def bearer(token: str = "access-1"):
+    return matchers.header_matcher({"Authorization": f"Bearer {token}"})
+
+
+def serve(cronofy, events: list[dict] | None = None, profiles: dict | None = None) -> None:
+    """Cronofy's answers for one dashboard view: calendars, profiles, one page of events."""
+    cronofy.get(CALENDARS_URL, json=CALENDARS, match=[bearer()])
+    cronofy.get(PROFILES_URL, json=profiles or PROFILES, match=[bearer()])
+    cronofy.get(
+        EVENTS_URL,
+        json={"pages": {"current": 1, "total": 1}, "events": events or []},
+        match=[bearer()],
+    )
+
+
+def day_sections(page: str) -> dict[str, str]:
+    """The agenda's days: heading text -> that day's HTML."""
+    sections = re.findall(r'<section class="day".*?<h3[^>]*>(.*?)</h3>(.*?)</section>', page, re.S)
+    return {heading.split(",")[0]: body for heading, body in sections}
+
+
+@pytest.fixture
+def connected(app, user_client, cronofy):
+    """A user with one connection whose Cronofy account is in Tokyo, all scopes granted."""
+    connect(user_client, cronofy, default_tzid=TZ)
+    cronofy.calls.reset()
+    return user_client
+
+
+def test_the_next_seven_days_in_the_accounts_time_zone(connected, cronofy):
+    day = today()
+    serve(
+        cronofy,
+        [
+            event("Stand-up", utc(day, 9), utc(day, 9, 15)),
+            # 23:30 UTC yesterday-in-UTC terms is 08:30 tomorrow in Tokyo.
+            event(
+                "Early review",
+                utc(day + timedelta(days=1), 8, 30),
+                utc(day + timedelta(days=1), 9),
+            ),
+            event(
+                "Company offsite",
+                (day + timedelta(days=2)).isoformat(),
+                (day + timedelta(days=5)).isoformat(),
+                calendar="cal_holidays",
+            ),
+            event(
+                "Holiday",
+                (day + timedelta(days=6)).isoformat(),
+                (day + timedelta(days=7)).isoformat(),
+                calendar="cal_holidays",
+            ),
+            event(
+                "Late call",
+                utc(day + timedelta(days=3), 23, 30),
+                utc(day + timedelta(days=4), 0, 30),
+            ),
+        ],
+    )
+    page = connected.get("/dashboard").get_data(as_text=True)
+    events_call = next(c for c in cronofy.calls if c.request.url.startswith(EVENTS_URL))
+    assert parse_qs(urlsplit(events_call.request.url).query) == {
+        "tzid": [TZ],
+        "from": [day.isoformat()],
+        "to": [(day + timedelta(days=7)).isoformat()],
+        "include_managed": ["true"],
+    }
+    assert "Times in Asia/Tokyo." in page
+    days = day_sections(page)
+    assert len(days) == 7
+    assert list(days)[:2] == ["Today", "Tomorrow"]
+    assert "Stand-up" in days["Today"] and "09:00 – 09:15" in days["Today"]
+    assert "Early review" in days["Tomorrow"] and "08:30 – 09:00" in days["Tomorrow"]
+    third = list(days.values())[2]
+    assert "Company offsite" in third
+    offsite = f"{day + timedelta(days=2):%-d %b} – {day + timedelta(days=4):%-d %b}"
+    assert offsite in third
+    assert "Team holidays" in third  # each event names its calendar
+    assert "Holiday" in list(days.values())[6] and "All day" in list(days.values())[6]
+    fourth = list(days.values())[3]
+    assert "Late call" in fourth
+    assert f"23:30 – {day + timedelta(days=4):%a} 00:30" in fourth
+    assert "Nothing planned." in list(days.values())[5]
+
+
+def test_all_pages_of_events_are_followed(connected, cronofy):
+    day = today()
+    cronofy.get(CALENDARS_URL, json=CALENDARS)
+    cronofy.get(PROFILES_URL, json=PROFILES)
+    pages = [f"{API_URL}/v1/events/pages/p2", f"{API_URL}/v1/events/pages/p3"]
+    cronofy.get(
+        EVENTS_URL,
+        json={
+            "pages": {"current": 1, "total": 3, "next_page": pages[0]},
+            "events": [event("First page", utc(day, 10), utc(day, 11))],
+        },
+    )
+    cronofy.get(
+        pages[0],
+        json={
+            "pages": {"current": 2, "total": 3, "next_page": pages[1]},
+            "events": [event("Second page", utc(day, 12), utc(day, 13))],
+        },
+        match=[bearer()],
+    )
+    cronofy.get(
+        pages[1],
+        json={
+            "pages": {"current": 3, "total": 3},
+            "events": [event("Third page", utc(day, 14), utc(day, 15))],
+        },
+        match=[bearer()],
+    )
+    page = connected.get("/dashboard").get_data(as_text=True)
+    today_html = day_sections(page)["Today"]
+    positions = [today_html.index(name) for name in ("First page", "Second page", "Third page")]
+    assert positions == sorted(positions)
+    assert [c.request.url for c in cronofy.calls].count(pages[0]) == 1
+
+
+def test_paging_stops_at_a_bound(connected, cronofy, caplog):
+    day = today()
+    cronofy.get(CALENDARS_URL, json=CALENDARS)
+    cronofy.get(PROFILES_URL, json=PROFILES)
+    looping = f"{API_URL}/v1/events/pages/again"
+    page_json = {
+        "pages": {"current": 1, "total": 99, "next_page": looping},
+        "events": [event("Endless", utc(day, 10), utc(day, 11))],
+    }
+    cronofy.get(EVENTS_URL, json=page_json)
+    cronofy.get(looping, json=page_json)
+    response = connected.get("/dashboard")
+    assert response.status_code == 200
+    assert [c.request.url for c in cronofy.calls].count(looping) == 9  # 10 pages in all
+    assert "stopped after 10 pages" in caplog.text
+
+
+def test_a_next_page_off_the_api_host_is_not_followed(connected, cronofy):
+    """The bearer token must never be sent anywhere but Cronofy's API host."""
+    cronofy.get(CALENDARS_URL, json=CALENDARS)
+    cronofy.get(PROFILES_URL, json=PROFILES)
+    cronofy.get(
+        EVENTS_URL,
+        json={"pages": {"next_page": "https://evil.example/steal"}, "events": []},
+    )
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert "Cronofy sent an answer this app could not read." in page
+    assert all("evil.example" not in c.request.url for c in cronofy.calls)
+
+
+def test_the_users_time_zone_overrides_the_accounts(app, connected, cronofy):
+    response = connected.post(
+        "/settings/time-zone",
+        data={"time_zone": " America/New_York ", "csrf_token": csrf_token(connected)},
+    )
+    assert response.location == "/dashboard"
+    with app.app_context():
+        assert db.session.scalars(select(User.time_zone)).one() == "America/New_York"
+    serve(cronofy)
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert "Times in America/New_York." in page
+    events_call = next(c for c in cronofy.calls if c.request.url.startswith(EVENTS_URL))
+    assert "tzid=America%2FNew_York" in events_call.request.url
+
+
+@pytest.mark.parametrize("value", ["Mars/Olympus", "../../etc/passwd", "x" * 70])
+def test_an_unknown_time_zone_is_refused(app, connected, value):
+    connected.post(
+        "/settings/time-zone", data={"time_zone": value, "csrf_token": csrf_token(connected)}
+    )
+    with app.app_context():
+        assert db.session.scalars(select(User.time_zone)).one() is None
+
+
+def test_clearing_the_time_zone_goes_back_to_the_accounts(app, connected):
+    for value in ("Europe/Paris", ""):
+        connected.post(
+            "/settings/time-zone", data={"time_zone": value, "csrf_token": csrf_token(connected)}
+        )
+    with app.app_context():
+        assert db.session.scalars(select(User.time_zone)).one() is None
+
+
+def test_events_created_here_are_marked_and_deletable(app, connected, cronofy):
+    day = today()
+    with app.app_context():
+        user = db.session.scalars(select(User)).one()
+        db.session.add(
+            ManagedEvent(
+                user_id=user.id,
+                connection_id=user.connections[0].id,
+                calendar_id="cal_work",
+                event_id="cc-mine",
+                summary="Made here",
+                starts_at=datetime.now(UTC),
+            )
+        )
+        db.session.commit()
+        local_id = db.session.scalars(select(ManagedEvent.id)).one()
+    serve(
+        cronofy,
+        [
+            event("Made here", utc(day, 15), utc(day, 16), event_id="cc-mine"),
+            event("Made by another app user", utc(day, 17), utc(day, 18), event_id="cc-other"),
+            event("From the provider", utc(day, 19), utc(day, 20)),
+        ],
+    )
+    today_html = day_sections(connected.get("/dashboard").get_data(as_text=True))["Today"]
+    assert today_html.count("Created here") == 2
+    assert f'action="/events/{local_id}/delete"' in today_html
+    assert today_html.count("/delete") == 1  # only the one this user's records know
+
+
+def test_a_disconnected_profile_is_flagged_with_the_relink_link(connected, cronofy):
+    relink = "https://app.cronofy.com/oauth/profiles/pro_1/relink?token=abc"
+    serve(
+        cronofy,
+        profiles={
+            "profiles": [
+                {
+                    **PROFILES["profiles"][0],
+                    "profile_connected": False,
+                    "profile_relink_url": relink,
+                }
+            ]
+        },
+    )
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert "Disconnected" in page
+    assert f'href="{relink}"' in page.replace("&amp;", "&")
+    assert "Google no longer lets Cronofy reach this account." in page
+
+
+def test_a_relink_url_that_is_not_http_is_not_linked(connected, cronofy):
+    serve(
+        cronofy,
+        profiles={
+            "profiles": [
+                {
+                    **PROFILES["profiles"][0],
+                    "profile_connected": False,
+                    "profile_relink_url": "javascript:alert(1)",
+                }
+            ]
+        },
+    )
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert "Disconnected" in page
+    assert "javascript:" not in page
+
+
+def test_a_profile_without_calendars_still_shows_its_health(connected, cronofy):
+    extra = {
+        "provider_name": "apple",
+        "profile_id": "pro_2",
+        "profile_name": "ada@icloud.com",
+        "profile_connected": False,
+    }
+    serve(cronofy, profiles={"profiles": [*PROFILES["profiles"], extra]})
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert "ada@icloud.com" in page
+    assert "Apple no longer lets Cronofy reach this account." in page
+
+
+def test_features_without_their_scope_are_not_called_and_offer_a_reconnect(
+    app, user_client, cronofy
+):
+    connect(user_client, cronofy, scope="read_account list_calendars")
+    cronofy.calls.reset()
+    cronofy.get(CALENDARS_URL, json=CALENDARS)
+    cronofy.get(PROFILES_URL, json=PROFILES)
+    page = user_client.get("/dashboard").get_data(as_text=True)
+    assert "This connection was not allowed to see its events." in page
+    assert 'name="scope" value="read_events"' in page
+    assert all(not c.request.url.startswith(EVENTS_URL) for c in cronofy.calls)
+
+    new_event = user_client.get("/events/new").get_data(as_text=True)
+    assert "None of your connected calendars accepts new events." in new_event
+    assert "was not allowed to create events." in new_event
+    assert 'name="scope" value="create_event"' in new_event
+
+
+def test_simplified_scopes_count_as_the_scopes_they_cover(user_client, cronofy):
+    connect(user_client, cronofy, scope="read_only")
+    cronofy.calls.reset()
+    serve(cronofy)
+    page = user_client.get("/dashboard").get_data(as_text=True)
+    assert "not allowed to see its events" not in page
+    assert "Nothing planned." in page
+
+
+def test_a_failing_part_leaves_the_others_working(connected, cronofy):
+    day = today()
+    cronofy.get(CALENDARS_URL, json=CALENDARS)
+    cronofy.get(PROFILES_URL, status=503)
+    cronofy.get(EVENTS_URL, json={"events": [event("Still here", utc(day, 10), utc(day, 11))]})
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert "Still here" in page
+    assert "Work" in page
+    assert "Cronofy is not answering right now." in page

@@ -1,0 +1,270 @@
+"""Creating an event in a connected calendar, and deleting the events this app created."""
+
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ManagedEvent, User
+from tests.helpers import API_URL, CALENDARS_URL, connect, csrf_token, register
+from tests.test_agenda import CALENDARS, TZ
+
+WORK_EVENTS_URL = f"{API_URL}/v1/calendars/cal_work/events"
+
+
+@pytest.fixture
+def connected(app, user_client, cronofy):
+    """A user with one connection, in Tokyo's time zone."""
+    connect(user_client, cronofy, default_tzid=TZ)
+    cronofy.calls.reset()
+    with user_client.session_transaction() as session:
+        session.pop("_flashes", None)  # "Connected …"
+    return user_client
+
+
+def connection_id(app) -> int:
+    with app.app_context():
+        return db.session.scalars(select(User)).one().connections[0].id
+
+
+def managed_events(app) -> list[ManagedEvent]:
+    with app.app_context():
+        rows = list(db.session.scalars(select(ManagedEvent)))
+        db.session.expunge_all()
+        return rows
+
+
+def new_event(client, app, cronofy, **changes):
+    """Submit the new-event form (the page lists the calendars from Cronofy first)."""
+    cronofy.get(CALENDARS_URL, json=CALENDARS)
+    data = {
+        "calendar": f"{connection_id(app)}:cal_work",
+        "summary": "Planning",
+        "description": "Quarterly plans",
+        "start_date": "2026-12-01",
+        "start_time": "09:30",
+        "duration": "45",
+        "csrf_token": csrf_token(client),
+    }
+    data.update(changes)
+    return client.post("/events/new", data=data)
+
+
+def upserts(cronofy) -> list:
+    return [c for c in cronofy.calls if c.request.method == "POST"]
+
+
+def test_the_form_offers_writable_calendars_only(app, connected, cronofy):
+    cronofy.get(CALENDARS_URL, json=CALENDARS)
+    page = connected.get("/events/new").get_data(as_text=True)
+    assert f'value="{connection_id(app)}:cal_work"' in page
+    assert "cal_holidays" not in page  # read-only
+    assert '<optgroup label="ada@example.com">' in page
+    assert "Times are in Asia/Tokyo." in page
+
+
+def test_creating_an_event_upserts_it_and_remembers_it(app, connected, cronofy):
+    cronofy.post(WORK_EVENTS_URL, status=202, body="")
+    response = new_event(connected, app, cronofy)
+    assert response.status_code == 302
+    assert response.location == "/dashboard"
+
+    [call] = upserts(cronofy)
+    assert call.request.headers["Authorization"] == "Bearer access-1"
+    body = json.loads(call.request.body)
+    assert re.fullmatch(r"cc-[0-9a-f]{32}", body.pop("event_id"))
+    # 09:30 in Tokyo is 00:30 UTC; 45 minutes later is 01:15.
+    assert body == {
+        "summary": "Planning",
+        "description": "Quarterly plans",
+        "start": "2026-12-01T00:30:00Z",
+        "end": "2026-12-01T01:15:00Z",
+        "tzid": TZ,
+    }
+    [event] = managed_events(app)
+    assert (event.calendar_id, event.summary) == ("cal_work", "Planning")
+    assert event.event_id == json.loads(call.request.body)["event_id"]
+    assert event.starts_at == datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
+    with connected.session_transaction() as session:
+        assert ("success", "Created “Planning”.") in session["_flashes"]
+
+
+def test_cronofys_field_errors_are_shown_next_to_the_fields(app, connected, cronofy):
+    cronofy.post(
+        WORK_EVENTS_URL,
+        status=422,
+        json={
+            "errors": {
+                "summary": [{"key": "errors.invalid", "description": "contains forbidden text"}],
+                "end": [{"key": "errors.invalid", "description": "must be after start"}],
+                "location": [{"key": "errors.invalid", "description": "unknown place"}],
+            }
+        },
+    )
+    response = new_event(connected, app, cronofy)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    summary_errors = re.search(r'id="summary-errors">(.*?)</ul>', page, re.S).group(1)
+    assert "Cronofy: contains forbidden text" in summary_errors
+    duration_errors = re.search(r'id="duration-errors">(.*?)</ul>', page, re.S).group(1)
+    assert "Cronofy: must be after start" in duration_errors
+    assert "Cronofy: unknown place" in page  # a field the form lacks: shown above it
+    assert 'value="Planning"' in page  # what the user typed is kept
+    assert managed_events(app) == []
+
+
+@pytest.mark.parametrize(
+    ("mock", "message"),
+    [
+        ({"status": 503}, "Cronofy is not answering right now."),
+        ({"body": requests.ReadTimeout("slow")}, "Cronofy is not answering right now."),
+        ({"status": 403}, "This connection was not granted the permission this needs."),
+        ({"status": 404}, "Cronofy could not find that calendar or item."),
+    ],
+)
+def test_a_failed_upsert_keeps_nothing_and_says_why(app, connected, cronofy, mock, message):
+    cronofy.post(WORK_EVENTS_URL, **mock)
+    response = new_event(connected, app, cronofy)
+    assert response.status_code == 503
+    assert message in response.get_data(as_text=True).replace("&#39;", "'")
+    assert managed_events(app) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"summary": ""}, "summary", "This field is required."),
+        ({"summary": "x" * 1025}, "summary", "Field cannot be longer than 1024 characters."),
+        ({"description": "x" * 4097}, "description", "cannot be longer than 4096"),
+        ({"start_date": "31/12/2026"}, "start_date", "Not a valid date value."),
+        ({"start_time": "25:00"}, "start_time", "Not a valid time value."),
+        ({"duration": "7"}, "duration", "Not a valid choice."),
+        ({"calendar": "999:cal_work"}, "calendar", "Not a valid choice."),
+        ({"calendar": "1:cal_holidays"}, "calendar", "Not a valid choice."),
+    ],
+)
+def test_invalid_input_is_refused_before_calling_cronofy(
+    app, connected, cronofy, changes, field, message
+):
+    response = new_event(connected, app, cronofy, **changes)
+    assert response.status_code == 422
+    errors = re.search(rf'id="{field}-errors">(.*?)</ul>', response.get_data(as_text=True), re.S)
+    assert errors and message in errors.group(1)
+    assert upserts(cronofy) == []
+
+
+def test_the_new_event_form_needs_csrf(app, connected, cronofy):
+    response = connected.post("/events/new", data={"summary": "Planning"})
+    assert response.status_code == 400
+    assert upserts(cronofy) == []
+
+
+def test_without_connections_the_form_says_to_connect_first(user_client):
+    page = user_client.get("/events/new").get_data(as_text=True)
+    assert "Connect a calendar first" in page
+
+
+def remembered_event(app, client_email="ada@example.com") -> int:
+    with app.app_context():
+        user = db.session.scalars(select(User).filter_by(email=client_email)).one()
+        event = ManagedEvent(
+            user_id=user.id,
+            connection_id=user.connections[0].id,
+            calendar_id="cal_work",
+            event_id="cc-0123",
+            summary="Planning",
+            starts_at=datetime.now(UTC),
+        )
+        db.session.add(event)
+        db.session.commit()
+        return event.id
+
+
+def delete(client, event_id: int, **data):
+    return client.post(
+        f"/events/{event_id}/delete", data={"csrf_token": csrf_token(client), **data}
+    )
+
+
+def test_deleting_an_event_deletes_it_at_cronofy_and_here(app, connected, cronofy):
+    event_id = remembered_event(app)
+    cronofy.delete(WORK_EVENTS_URL, status=202, body="")
+    response = delete(connected, event_id)
+    assert response.status_code == 302
+    assert response.location == "/dashboard"
+    [call] = [c for c in cronofy.calls if c.request.method == "DELETE"]
+    assert json.loads(call.request.body) == {"event_id": "cc-0123"}
+    assert call.request.headers["Authorization"] == "Bearer access-1"
+    assert managed_events(app) == []
+    with connected.session_transaction() as session:
+        assert ("success", "Deleted “Planning”.") in session["_flashes"]
+
+
+def test_deleting_an_unknown_event_is_a_404(app, connected, cronofy):
+    assert delete(connected, 424242).status_code == 404
+    assert [c for c in cronofy.calls if c.request.method == "DELETE"] == []
+
+
+def test_another_users_event_cannot_be_deleted(app, connected, cronofy):
+    event_id = remembered_event(app)
+    intruder = app.test_client()
+    register(intruder, email="intruder@example.com")
+    assert delete(intruder, event_id).status_code == 404
+    assert len(managed_events(app)) == 1
+
+
+def test_an_event_already_gone_at_cronofy_is_forgotten_here(app, connected, cronofy):
+    event_id = remembered_event(app)
+    cronofy.delete(WORK_EVENTS_URL, status=404, json={"error": "not_found"})
+    delete(connected, event_id)
+    assert managed_events(app) == []
+    with connected.session_transaction() as session:
+        assert ("success", "“Planning” was already gone from its calendar.") in session["_flashes"]
+
+
+@pytest.mark.parametrize("mock", [{"status": 503}, {"body": requests.ConnectionError("down")}])
+def test_a_failed_delete_keeps_the_record(app, connected, cronofy, mock):
+    event_id = remembered_event(app)
+    cronofy.delete(WORK_EVENTS_URL, **mock)
+    delete(connected, event_id)
+    assert len(managed_events(app)) == 1
+    with connected.session_transaction() as session:
+        [(category, message)] = session["_flashes"]
+    assert category == "error"
+    assert message.startswith("“Planning” was not deleted. Cronofy is not answering")
+
+
+def test_delete_needs_post_and_csrf(app, connected):
+    event_id = remembered_event(app)
+    assert connected.get(f"/events/{event_id}/delete").status_code == 405
+    assert connected.post(f"/events/{event_id}/delete").status_code == 400
+    assert len(managed_events(app)) == 1
+
+
+def test_delete_without_the_scope_is_refused_with_a_way_forward(app, user_client, cronofy):
+    connect(user_client, cronofy, scope="read_account list_calendars create_event")
+    event_id = remembered_event(app)
+    cronofy.calls.reset()
+    with user_client.session_transaction() as session:
+        session.pop("_flashes", None)
+    delete(user_client, event_id)
+    assert len(cronofy.calls) == 0
+    assert len(managed_events(app)) == 1
+    with user_client.session_transaction() as session:
+        [(category, message)] = session["_flashes"]
+    assert category == "error"
+    assert "not allowed to delete events" in message
+
+
+def test_disconnecting_forgets_that_connections_events(app, connected, cronofy):
+    remembered_event(app)
+    cronofy.post(f"{API_URL}/oauth/token/revoke", body="")
+    connected.post(
+        f"/auth/cronofy/connections/{connection_id(app)}/disconnect",
+        data={"csrf_token": csrf_token(connected)},
+    )
+    assert managed_events(app) == []
