@@ -9,9 +9,11 @@ def init_cronofy(app: Flask) -> None:
     """Set up the Authlib client (authorization) and the API client for this app."""
     from app.cronofy.client import init_client
     from app.cronofy.oauth import init_oauth
+    from app.cronofy.parallel import init_parallel
 
     init_oauth(app)
     init_client(app)
+    init_parallel(app)
 
 
 from app.cronofy import routes  # noqa: E402,F401 - registers the views on bp

@@ -57,12 +57,18 @@ def call_with_token(connection: CronofyConnection, call: Callable[[str], T]) -> 
     A 401 means the token died early (revoked, or Cronofy shortened its life): refresh once
     and retry once. A second 401 is raised to the caller.
     """
-    access_token = _fresh_access_token(connection)
+    access_token = fresh_access_token(connection)
     try:
         return call(access_token)
     except errors.CronofyUnauthorized:
-        access_token = refresh(connection, stale_access_token=access_token)
-        return call(access_token)
+        return retry_with_new_token(connection, access_token, call)
+
+
+def retry_with_new_token(
+    connection: CronofyConnection, rejected_token: str, call: Callable[[str], T]
+) -> T:
+    """After a 401 for `rejected_token`: refresh once (or take a newer token), retry once."""
+    return call(refresh(connection, stale_access_token=rejected_token))
 
 
 def refresh(connection: CronofyConnection, *, stale_access_token: str | None = None) -> str:
@@ -94,7 +100,8 @@ def refresh(connection: CronofyConnection, *, stale_access_token: str | None = N
         return row.access_token
 
 
-def _fresh_access_token(connection: CronofyConnection) -> str:
+def fresh_access_token(connection: CronofyConnection) -> str:
+    """A usable access token, refreshed first if it expires within the leeway."""
     _check_usable(connection)
     if _expiring(connection):
         return refresh(connection)

@@ -6,8 +6,9 @@ failure in one becomes a message on that part only.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -16,13 +17,12 @@ from sqlalchemy import select
 
 from app.cronofy import errors
 from app.cronofy.client import cronofy_client
-from app.cronofy.tokens import call_with_token
+from app.cronofy.parallel import run_all
+from app.cronofy.tokens import fresh_access_token, retry_with_new_token
 from app.dashboard.agenda import DAYS_SHOWN, AgendaEvent, Day, build_days, parse_event_times
 from app.dashboard.timezones import user_time_zone
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection, ManagedEvent, User
-
-T = TypeVar("T")
 
 # What each scope lets the dashboard do, in the words the page uses.
 FEATURES = {
@@ -94,99 +94,134 @@ class Overview:
 def build_overview(user: User, *, profiles: bool = True, events: bool = True) -> Overview:
     """Fetch and arrange what the dashboard shows for `user`.
 
-    Calendars are always fetched; profiles and events only when the page shows them.
+    Calendars are always fetched; profiles and events only when the page shows them. All
+    the calls, for every connection, run at once (see app/cronofy/parallel.py).
     """
     time_zone = user_time_zone(user)
-    tz = ZoneInfo(time_zone)
-    today = datetime.now(tz).date()
+    today = datetime.now(ZoneInfo(time_zone)).date()
+    client = cronofy_client()
+    data_sets: dict[str, Callable[[str], Any]] = {"list_calendars": client.calendars}
+    if profiles:
+        data_sets["read_account"] = client.profiles
+    if events:
+        data_sets["read_events"] = partial(
+            client.events, tzid=time_zone, start=today, end=today + timedelta(days=DAYS_SHOWN)
+        )
+
+    views: list[ConnectionView] = []
+    fetches: list[Fetch] = []
+    for connection in user.connections:
+        view = ConnectionView(
+            id=connection.id,
+            label=connection.label,
+            provider_name=connection.provider_name,
+            scopes=connection.scopes,
+        )
+        views.append(view)
+        fetches += _plan(view, connection, data_sets)
+    _run(fetches)
+
     managed = {
         m.event_id: m for m in db.session.scalars(select(ManagedEvent).filter_by(user_id=user.id))
     }
-    wanted = Wanted(profiles=profiles, events=events)
-    views = [_connection_view(c, time_zone, today, managed, wanted) for c in user.connections]
+    for view in views:
+        _assemble(view, [f for f in fetches if f.view is view], ZoneInfo(time_zone), managed)
     agenda = [e for view in views for e in view.events]
     return Overview(views, build_days(agenda, today) if events else [], time_zone)
 
 
-@dataclass(frozen=True)
-class Wanted:
-    """Which data sets beyond calendars a page shows."""
+@dataclass
+class Fetch:
+    """One data set of one connection: the scope it needs, the call, and what came back."""
 
-    profiles: bool
-    events: bool
+    view: ConnectionView
+    connection: CronofyConnection
+    scope: str
+    call: Callable[[str], Any]
+    token: str
+    result: Any = None
 
 
-def _connection_view(
-    connection: CronofyConnection,
-    time_zone: str,
-    today: date,
-    managed: dict[str, ManagedEvent],
-    wanted: Wanted,
-) -> ConnectionView:
-    view = ConnectionView(
-        id=connection.id,
-        label=connection.label,
-        provider_name=connection.provider_name,
-        scopes=connection.scopes,
-    )
+def _plan(
+    view: ConnectionView, connection: CronofyConnection, data_sets: dict[str, Callable]
+) -> list[Fetch]:
+    """The calls to make for one connection, with a fresh token (refreshed here if needed).
+
+    A data set whose scope was not granted is not asked for: it becomes a Problem that
+    offers to reconnect with that scope.
+    """
     if connection.status is ConnectionStatus.NEEDS_RECONNECT:
-        return _lost(view, errors.ConnectionLost.user_message)
-    client = cronofy_client()
+        _lost(view, errors.ConnectionLost.user_message)
+        return []
+    for scope in data_sets:
+        if scope not in view.scopes:
+            view.problems.append(
+                Problem(f"This connection was not allowed to {FEATURES[scope]}.", scope)
+            )
+    granted = {scope: call for scope, call in data_sets.items() if scope in view.scopes}
+    if not granted:
+        return []
     try:
-        calendars = _fetch(view, connection, "list_calendars", client.calendars)
-        if calendars is not None:
-            view.profiles = group_by_profile(calendars)
-        profiles = wanted.profiles and _fetch(view, connection, "read_account", client.profiles)
-        if profiles:
-            _apply_profile_health(view, profiles)
-        raw_events = wanted.events and _fetch(
-            view,
-            connection,
-            "read_events",
-            lambda token: client.events(
-                token,
-                tzid=time_zone,
-                start=today,
-                end=today + timedelta(days=DAYS_SHOWN),
-            ),
-        )
+        token = fresh_access_token(connection)
     except (errors.ConnectionLost, errors.TokensUnreadable) as exc:
-        return _lost(view, exc.user_message)
-    if raw_events:
-        names = {c.calendar_id: c.name for p in view.profiles for c in p.calendars}
-        tz = ZoneInfo(time_zone)
-        view.events = [
-            e
-            for raw in raw_events
-            if (e := _agenda_event(raw, tz, names, managed, view)) is not None
-        ]
-    return view
-
-
-def _fetch(
-    view: ConnectionView,
-    connection: CronofyConnection,
-    scope: str,
-    call: Callable[[str], T],
-) -> T | None:
-    """One data set; a missing scope or a Cronofy failure becomes a Problem, not an error."""
-    if scope not in view.scopes:
-        view.problems.append(
-            Problem(f"This connection was not allowed to {FEATURES[scope]}.", scope)
-        )
-        return None
-    try:
-        return call_with_token(connection, call)
-    except (errors.ConnectionLost, errors.TokensUnreadable):
-        raise
-    except errors.CronofyForbidden as exc:
-        view.problems.append(Problem(exc.user_message, scope))
+        _lost(view, exc.user_message)
+        return []
     except errors.CronofyError as exc:
-        current_app.logger.warning(
-            "Connection %s: %s unavailable (%s)", connection.id, scope, type(exc).__name__
-        )
-        view.problems.append(Problem(exc.user_message))
-    return None
+        _problem(view, "token refresh", exc)
+        return []
+    return [Fetch(view, connection, scope, call, token) for scope, call in granted.items()]
+
+
+def _run(fetches: list[Fetch]) -> None:
+    """Make every call at once; then, on this thread, deal with what came back."""
+    outcomes = run_all([partial(fetch.call, fetch.token) for fetch in fetches])
+    for fetch, outcome in zip(fetches, outcomes, strict=True):
+        if isinstance(outcome, errors.CronofyUnauthorized) and not fetch.view.needs_reconnect:
+            # The token died early (revoked, or Cronofy shortened its life): refresh once,
+            # or pick up the token another call of this view just got, and retry once.
+            try:
+                outcome = retry_with_new_token(fetch.connection, fetch.token, fetch.call)
+            except errors.CronofyError as exc:
+                outcome = exc
+        if isinstance(outcome, (errors.ConnectionLost, errors.TokensUnreadable)):
+            _lost(fetch.view, outcome.user_message)
+        elif isinstance(outcome, errors.CronofyForbidden):
+            fetch.view.problems.append(Problem(outcome.user_message, fetch.scope))
+        elif isinstance(outcome, errors.CronofyError):
+            _problem(fetch.view, fetch.scope, outcome)
+        elif isinstance(outcome, Exception):
+            raise outcome  # a bug, not an upstream failure: the error page and the log
+        else:
+            fetch.result = outcome
+
+
+def _problem(view: ConnectionView, what: str, exc: errors.CronofyError) -> None:
+    current_app.logger.warning(
+        "Connection %s: %s unavailable (%s)", view.id, what, type(exc).__name__
+    )
+    view.problems.append(Problem(exc.user_message))
+
+
+def _assemble(
+    view: ConnectionView,
+    fetches: list[Fetch],
+    tz: ZoneInfo,
+    managed: dict[str, ManagedEvent],
+) -> None:
+    """Turn one connection's results into profiles, calendars and agenda events."""
+    if view.needs_reconnect:
+        return
+    results = {f.scope: f.result for f in fetches if f.result is not None}
+    if "list_calendars" in results:
+        view.profiles = group_by_profile(results["list_calendars"])
+    if "read_account" in results:
+        _apply_profile_health(view, results["read_account"])
+    names = {c.calendar_id: c.name for p in view.profiles for c in p.calendars}
+    view.events = [
+        event
+        for raw in results.get("read_events", [])
+        if (event := _agenda_event(raw, tz, names, managed, view)) is not None
+    ]
 
 
 def _lost(view: ConnectionView, reason: str) -> ConnectionView:
