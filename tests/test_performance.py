@@ -1,0 +1,169 @@
+"""The fewest upstream calls, concurrent fetches and bounded database work per view.
+
+These check behaviour (which calls, how many queries, whether calls overlap), never wall
+time; `make bench` measures time.
+"""
+
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from app.extensions import db
+from app.models import CronofyConnection, User
+from tests.helpers import (
+    CALENDARS_URL,
+    EVENTS_URL,
+    PROFILES_URL,
+    TOKEN_URL,
+    connect,
+)
+from tests.test_agenda import CALENDARS, PROFILES
+from tests.visitor import Visitor
+
+
+def serve_everything(cronofy) -> None:
+    cronofy.get(CALENDARS_URL, json=CALENDARS)
+    cronofy.get(PROFILES_URL, json=PROFILES)
+    cronofy.get(EVENTS_URL, json={"pages": {"current": 1, "total": 1}, "events": []})
+
+
+def test_one_request_per_data_set_and_no_token_request_while_valid(user_client, cronofy):
+    connect(user_client, cronofy)
+    cronofy.calls.reset()
+    serve_everything(cronofy)
+    for _ in range(3):
+        assert user_client.get("/dashboard").status_code == 200
+    paths = sorted(c.request.url.split("?")[0] for c in cronofy.calls)
+    assert paths == sorted([CALENDARS_URL, PROFILES_URL, EVENTS_URL] * 3)
+    assert not any(c.request.url == TOKEN_URL for c in cronofy.calls)
+
+
+def test_the_new_event_page_asks_only_for_calendars(user_client, cronofy):
+    connect(user_client, cronofy)
+    cronofy.calls.reset()
+    cronofy.get(CALENDARS_URL, json=CALENDARS)
+    assert user_client.get("/events/new").status_code == 200
+    assert [c.request.url for c in cronofy.calls] == [CALENDARS_URL]
+
+
+def test_pages_without_cronofy_data_make_no_upstream_call(client, user_client, cronofy):
+    connect(user_client, cronofy)
+    cronofy.calls.reset()
+    for path in ("/", "/auth/login", "/auth/register", "/no-such-page"):
+        client.get(path)
+    assert len(cronofy.calls) == 0
+
+
+@contextmanager
+def counting_queries(app):
+    """Count the SQL statements the app runs inside the block."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def add_connections(app, count: int) -> None:
+    """Give the (only) user `count` more connections with valid tokens."""
+    with app.app_context():
+        user = db.session.scalars(select(User)).one()
+        for n in range(count):
+            db.session.add(
+                CronofyConnection(
+                    user=user,
+                    account_id=f"acc_{n:024d}",
+                    access_token="access-1",
+                    refresh_token="refresh-1",
+                    expires_at=datetime.now(UTC) + timedelta(hours=1),
+                    scope="read_account list_calendars read_events",
+                    profile_name=f"extra-{n}@example.com",
+                )
+            )
+        db.session.commit()
+
+
+def test_queries_per_view_do_not_grow_with_connections(app, user_client, cronofy):
+    connect(user_client, cronofy)
+    serve_everything(cronofy)
+    user_client.get("/dashboard")  # warm up: first-use queries are not the point
+
+    with counting_queries(app) as one:
+        user_client.get("/dashboard")
+    add_connections(app, 49)
+    with counting_queries(app) as fifty:
+        page = user_client.get("/dashboard").get_data(as_text=True)
+
+    assert page.count(">Disconnect<") == 50
+    assert len(fifty) == len(one), (one, fifty)
+    assert len(one) <= 4  # the user, their connections, their created events (+ a session)
+
+
+def test_queries_per_view_do_not_grow_with_other_users(app, user_client, cronofy):
+    connect(user_client, cronofy)
+    serve_everything(cronofy)
+    user_client.get("/dashboard")
+    with counting_queries(app) as before:
+        user_client.get("/dashboard")
+    with app.app_context():
+        for n in range(200):
+            db.session.add(User(email=f"other{n}@example.com", password_hash="x"))
+        db.session.commit()
+    with counting_queries(app) as after:
+        user_client.get("/dashboard")
+    assert len(after) == len(before)
+
+
+def test_lookups_are_indexed(app):
+    """Every column the app filters on leads an index (or a unique constraint)."""
+    with app.app_context():
+        tables = db.metadata.tables
+    indexed = {
+        (table.name, next(c.name for c in index.columns))
+        for table in tables.values()
+        for index in [*table.indexes, *table.constraints]
+        if getattr(index, "columns", None) and len(index.columns)
+    }
+    for lookup in [
+        ("users", "email"),
+        ("cronofy_connections", "user_id"),
+        ("managed_events", "user_id"),
+        ("managed_events", "event_id"),
+        ("managed_events", "connection_id"),
+    ]:
+        assert lookup in indexed, lookup
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_views_upstream_calls_overlap(live_app, sandbox):
+    """With latency at the sandbox, calendars, profiles and events are in flight together."""
+    visitor = Visitor()
+    visitor.get(f"{live_app.url}/auth/register")
+    visitor.press(
+        "Create account",
+        email="fast@example.com",
+        password="correct horse battery",
+        confirm="correct horse battery",
+    )
+    visitor.press("Connect calendar")
+    visitor.press("Allow", email="fast@example.com")
+    sandbox.state.set_settings(latency_ms=200, page_size=500)
+    sandbox.state.clear_log()
+
+    visitor.get(f"{live_app.url}/dashboard")
+
+    calls = {e["path"]: e for e in sandbox.state.requests_log()}
+    assert set(calls) == {"/v1/calendars", "/v1/profiles", "/v1/events"}
+    latest_start = max(e["started_at"] for e in calls.values())
+    earliest_end = min(e["finished_at"] for e in calls.values())
+    # Each call took at least the 200 ms latency; all three were running at one moment.
+    assert latest_start < earliest_end
