@@ -31,6 +31,11 @@ def _grant_type() -> str | None:
     return params.get("grant_type")
 
 
+def _client_port() -> int | None:
+    port = request.environ.get("REMOTE_PORT")
+    return int(port) if str(port or "").isdigit() else None
+
+
 def instrument(app: Flask, host: Literal["app", "api"]) -> None:
     """Install the hooks; control endpoints are neither slowed, faulted nor logged."""
 
@@ -68,6 +73,8 @@ def instrument(app: Flask, host: Literal["app", "api"]) -> None:
                     .startswith("basic "),
                     "started_at": started_at,
                     "finished_at": time.time(),
+                    # Requests sharing a client port came over one (kept-alive) connection.
+                    "client_port": _client_port(),
                 }
             )
         return response

@@ -1,9 +1,14 @@
 """Real HTTP servers for integration and browser tests: the app and the sandbox."""
 
+import socket
+import subprocess
 import threading
+import time
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+import requests
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -39,3 +44,42 @@ class LiveApp:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A loopback port nobody is listening on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """A server started as its own process (gunicorn, say), stopped on exit."""
+
+    def __init__(self, command: list[str], ready_url: str, env: dict[str, str]) -> None:
+        self.command, self.ready_url, self.env = command, ready_url, env
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Self:
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed command of the project's
+            self.command, cwd=ROOT, env=self.env, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.command[2:4]} exited while starting")
+            try:
+                requests.get(self.ready_url, timeout=1)
+                return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"{self.ready_url} did not come up")
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)

@@ -6,13 +6,10 @@ requests right after expiry and count the refresh calls the sandbox saw.
 """
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -22,9 +19,9 @@ from app.extensions import db
 from app.models import CronofyConnection
 from config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from tests.helpers import PASSWORD
+from tests.live import ServerProcess, free_port
 from tests.visitor import Visitor
 
-ROOT = Path(__file__).resolve().parent.parent
 CONCURRENCY = 16
 
 
@@ -94,40 +91,6 @@ def test_threads_in_one_process_refresh_once(live_app, sandbox):
     assert refresh_calls(sandbox) == []
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--threads",
-        str(CONCURRENCY),
-        "wsgi:app",
-    ]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)  # noqa: S603
-
-
-def wait_until_up(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"the app process serving {url} exited"
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not come up")
-
-
 @pytest.fixture
 def two_processes(database_url, app, sandbox):
     """Two gunicorn processes sharing one PostgreSQL database and one SECRET_KEY.
@@ -151,16 +114,23 @@ def two_processes(database_url, app, sandbox):
         "CRONOFY_API_URL": sandbox.api_url,
         "CRONOFY_REDIRECT_URI": callback,
     }
-    processes = [start_gunicorn(port, env) for port in ports]
-    try:
-        for url, process in zip(urls, processes, strict=True):
-            wait_until_up(url, process)
+    with ExitStack() as stack:
+        for port, url in zip(ports, urls, strict=True):
+            stack.enter_context(ServerProcess(gunicorn(port), url, env))
         yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=10)
+
+
+def gunicorn(port: int) -> list[str]:
+    """One app process: a gunicorn worker with enough threads for the storm."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        f"--bind=127.0.0.1:{port}",
+        "--workers=1",
+        f"--threads={CONCURRENCY}",
+        "wsgi:app",
+    ]
 
 
 # Several processes need a database server they all share: this runs on PostgreSQL only.

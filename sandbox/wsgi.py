@@ -1,0 +1,48 @@
+"""Both sandbox hosts as one WSGI app, for a production-grade server (the benchmark).
+
+`python -m sandbox` serves with Werkzeug's development server, which closes every
+connection after one response. To measure a client's connection reuse, the sandbox has to
+keep connections alive, so `make bench` runs it under gunicorn instead, binding both ports
+in one process (one shared state)::
+
+    SANDBOX_APP_PORT=5101 SANDBOX_API_PORT=5102 gunicorn --threads 64 \\
+        -b 127.0.0.1:5101 -b 127.0.0.1:5102 sandbox.wsgi:app
+
+Requests are routed to the app host or the API host by the port they arrived on.
+"""
+
+import os
+
+from sandbox.hosts import create_api_host, create_app_host
+from sandbox.state import DEFAULT_REDIRECT_URIS, SandboxState
+
+
+def create_dispatcher(state: SandboxState, app_port: int, api_port: int):
+    """A WSGI app serving the app host on `app_port` and the API host on `api_port`."""
+    app_host, api_host = create_app_host(state), create_api_host(state)
+
+    def dispatch(environ, start_response):
+        port = int(environ.get("SERVER_PORT") or 0)
+        target = app_host if port == app_port else api_host if port == api_port else None
+        if target is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"unknown port\n"]
+        return target(environ, start_response)
+
+    return dispatch
+
+
+def _from_environment():
+    app_port = int(os.environ.get("SANDBOX_APP_PORT", "5001"))
+    api_port = int(os.environ.get("SANDBOX_API_PORT", "5002"))
+    state = SandboxState(
+        client_id=os.environ.get("SANDBOX_CLIENT_ID", "sandbox-client"),
+        client_secret=os.environ.get("SANDBOX_CLIENT_SECRET", "sandbox-secret"),
+        redirect_uris=os.environ.get("SANDBOX_REDIRECT_URIS", "").split()
+        or list(DEFAULT_REDIRECT_URIS),
+    )
+    state.app_url = f"http://127.0.0.1:{app_port}"
+    return create_dispatcher(state, app_port, api_port)
+
+
+app = _from_environment()
