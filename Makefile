@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format sandbox screenshots clean
+.PHONY: run test bench lint format sandbox screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(VENV)/.dev node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Regenerate docs/screenshots/*.png by driving Chromium through the app and the sandbox.
+# Dashboard latency and throughput against the sandbox with upstream latency (docs/benchmarks.md).
+bench: $(VENV)/.dev
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
 screenshots: $(VENV)/.dev
 	$(BIN)/python scripts/screenshots.py
 

@@ -243,11 +243,22 @@ def test_the_users_time_zone_overrides_the_accounts(app, connected, cronofy):
 
 @pytest.mark.parametrize("value", ["Mars/Olympus", "../../etc/passwd", "x" * 70])
 def test_an_unknown_time_zone_is_refused(app, connected, value):
-    connected.post(
+    response = connected.post(
         "/settings/time-zone", data={"time_zone": value, "csrf_token": csrf_token(connected)}
     )
+    assert response.status_code == 422
+    errors = re.search(r'id="time_zone-errors">(.*?)</ul>', response.get_data(as_text=True), re.S)
+    assert errors
+    assert "e.g. Europe/London" in errors.group(1) or "64 characters" in errors.group(1)
     with app.app_context():
         assert db.session.scalars(select(User.time_zone)).one() is None
+
+
+def test_the_settings_page_offers_every_time_zone_and_calls_nobody(connected, cronofy):
+    page = connected.get("/settings").get_data(as_text=True)
+    assert '<option value="Europe/London">' in page
+    assert "Now: Asia/Tokyo." in page
+    assert len(cronofy.calls) == 0
 
 
 def test_clearing_the_time_zone_goes_back_to_the_accounts(app, connected):

@@ -177,7 +177,10 @@ class CronofyClient:
             if self.session is not None:
                 return self.session.request(method, url, timeout=self.timeout, **kwargs)
             with OAuth2Session() as session:
-                return session.request(method, url, timeout=self.timeout, **kwargs)
+                # The bearer header is already set; Authlib must not insist on its own token.
+                return session.request(
+                    method, url, timeout=self.timeout, withhold_token=True, **kwargs
+                )
         except requests.Timeout as exc:
             log.warning("Cronofy %s %s timed out", method, endpoint)
             raise errors.CronofyUnavailable(f"{endpoint}: timeout") from exc

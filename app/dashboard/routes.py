@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from app.dashboard import bp
 from app.dashboard.forms import TimeZoneForm
 from app.dashboard.overview import build_overview
-from app.dashboard.timezones import all_time_zones
+from app.dashboard.timezones import all_time_zones, user_time_zone
 from app.extensions import db
 
 PROVIDERS = {
@@ -29,13 +29,19 @@ def landing():
 @bp.get("/dashboard")
 @login_required
 def index():
-    overview = build_overview(current_user)
+    return render_template("dashboard/index.html", overview=build_overview(current_user))
+
+
+@bp.get("/settings")
+@login_required
+def settings():
+    """The agenda's time zone; a page of its own, so the dashboard stays light."""
     form = TimeZoneForm(time_zone=current_user.time_zone or "")
     return render_template(
-        "dashboard/index.html",
-        overview=overview,
-        time_zone_form=form,
+        "dashboard/settings.html",
+        form=form,
         time_zones=all_time_zones(),
+        current=user_time_zone(current_user),
     )
 
 
@@ -47,10 +53,13 @@ def set_time_zone():
         current_user.time_zone = form.time_zone.data or None
         db.session.commit()
         flash("Time zone saved.", "success")
-    else:
-        for error in form.time_zone.errors:
-            flash(error, "error")
-    return redirect(url_for("dashboard.index"))
+        return redirect(url_for("dashboard.index"))
+    return render_template(
+        "dashboard/settings.html",
+        form=form,
+        time_zones=all_time_zones(),
+        current=user_time_zone(current_user),
+    ), 422
 
 
 @bp.app_template_filter("provider")
