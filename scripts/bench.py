@@ -27,7 +27,6 @@ from pathlib import Path
 import requests
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, insert, text, update
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
@@ -36,8 +35,8 @@ from app import create_app  # noqa: E402
 from app.crypto import encrypt  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import CronofyConnection, User  # noqa: E402
-from tests.live import ServerProcess, free_port  # noqa: E402
-from tests.visitor import Visitor  # noqa: E402
+from tests.live import ServerProcess, free_port, fresh_postgres_database  # noqa: E402
+from tests.visitor import register_and_connect  # noqa: E402
 
 POSTGRES_SERVER = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -94,15 +93,8 @@ def parse_args() -> argparse.Namespace:
 
 def bench_database() -> tuple[str, bool]:
     """A fresh PostgreSQL database if a server answers; else SQLite and one worker."""
-    server = make_url(POSTGRES_SERVER)
     try:
-        engine = create_engine(server, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
-            conn.execute(text(f"CREATE DATABASE {BENCH_DATABASE}"))
-        engine.dispose()
-        url = server.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
-        return url, True
+        return fresh_postgres_database(POSTGRES_SERVER, BENCH_DATABASE), True
     except Exception as exc:  # no server: fall back, and say so in the report
         print(f"PostgreSQL not reachable ({type(exc).__name__}); using SQLite, one worker")
         return f"sqlite:///{tempfile.mkdtemp()}/bench.db", False
@@ -212,13 +204,7 @@ def gunicorn_command(target: str, ports: list[int], workers: int, threads: int) 
 
 def connect_a_user(app_url: str) -> dict[str, str]:
     """Register and connect a calendar through the consent page, as a person would."""
-    visitor = Visitor()
-    visitor.get(f"{app_url}/auth/register")
-    visitor.press("Create account", email="bench@example.com", password=PASSWORD, confirm=PASSWORD)
-    visitor.press("Connect calendar")
-    visitor.press("Allow", email="bench@example.com")
-    if "Connected bench@example.com." not in visitor.text:
-        raise SystemExit("could not connect a calendar through the sandbox")
+    visitor = register_and_connect(app_url, "bench@example.com", PASSWORD)
     return visitor.session.cookies.get_dict()
 
 

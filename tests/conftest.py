@@ -16,14 +16,13 @@ import responses
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
 from sandbox import SandboxServer
 from tests.helpers import API_URL, APP_URL, register
-from tests.live import LiveApp
+from tests.live import LiveApp, fresh_postgres_database
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -41,16 +40,11 @@ def unavailable(reason: str) -> None:
 
 def _postgres_database() -> str:
     """Create an empty database for this run on the PostgreSQL server and return its URL."""
-    server = make_url(POSTGRES_URL)
     try:
-        engine = create_engine(server, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE} WITH (FORCE)"))
-            conn.execute(text(f"CREATE DATABASE {POSTGRES_DATABASE}"))
-        engine.dispose()
+        return fresh_postgres_database(POSTGRES_URL, POSTGRES_DATABASE)
     except Exception as exc:  # any failure here means "no server"
+        server = make_url(POSTGRES_URL)
         unavailable(f"PostgreSQL is not reachable at {server.host}:{server.port}: {exc}")
-    return server.set(database=POSTGRES_DATABASE).render_as_string(hide_password=False)
 
 
 # Every token, code, client secret and password the tests hand to the app.

@@ -10,6 +10,8 @@ from typing import Self
 
 import requests
 from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 
@@ -47,6 +49,19 @@ class LiveApp:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def fresh_postgres_database(server_url: str, name: str) -> str:
+    """Drop and create database `name` on the server; return its URL. Raises if unreachable."""
+    server = make_url(server_url)
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {name}"))
+    finally:
+        engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 def free_port() -> int:

@@ -5,22 +5,25 @@ import pytest
 from app import create_app
 from config import ConfigError, cronofy_hosts, load_config
 
+# Every setting read from the environment.
+SETTINGS = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "CRONOFY_CLIENT_ID",
+    "CRONOFY_CLIENT_SECRET",
+    "CRONOFY_DATA_CENTER",
+    "CRONOFY_APP_URL",
+    "CRONOFY_API_URL",
+    "CRONOFY_REDIRECT_URI",
+    "CRONOFY_SCOPE",
+    "APP_CONFIG",
+    "TOKEN_ENCRYPTION_KEYS",
+)
+
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
-    for name in (
-        "SECRET_KEY",
-        "DATABASE_URL",
-        "CRONOFY_CLIENT_ID",
-        "CRONOFY_CLIENT_SECRET",
-        "CRONOFY_DATA_CENTER",
-        "CRONOFY_APP_URL",
-        "CRONOFY_API_URL",
-        "CRONOFY_REDIRECT_URI",
-        "CRONOFY_SCOPE",
-        "APP_CONFIG",
-        "TOKEN_ENCRYPTION_KEYS",
-    ):
+    for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr("config.INSTANCE_DIR", tmp_path)
     monkeypatch.setattr("config._load_dotenv", lambda: None)
@@ -138,17 +141,5 @@ def test_env_example_lists_every_setting():
     from pathlib import Path
 
     text = (Path(__file__).parent.parent / ".env.example").read_text()
-    for name in (
-        "APP_CONFIG",
-        "SECRET_KEY",
-        "DATABASE_URL",
-        "CRONOFY_CLIENT_ID",
-        "CRONOFY_CLIENT_SECRET",
-        "CRONOFY_DATA_CENTER",
-        "CRONOFY_APP_URL",
-        "CRONOFY_API_URL",
-        "CRONOFY_REDIRECT_URI",
-        "CRONOFY_SCOPE",
-        "TOKEN_ENCRYPTION_KEYS",
-    ):
+    for name in SETTINGS:
         assert f"{name}=" in text, name

@@ -4,7 +4,7 @@ import html
 from datetime import UTC, date, datetime, timedelta
 
 from tests.helpers import PASSWORD
-from tests.visitor import Visitor
+from tests.visitor import Visitor, register_and_connect
 
 
 def register_and_open_dashboard(visitor: Visitor, base: str) -> None:
@@ -62,10 +62,7 @@ def test_deny_on_the_consent_page(live_app, sandbox):
 
 
 def test_expired_access_token_is_refreshed_against_the_sandbox(live_app, sandbox):
-    visitor = Visitor()
-    register_and_open_dashboard(visitor, live_app.url)
-    visitor.press("Connect calendar")
-    visitor.press("Allow", email="grace@example.com")
+    visitor = register_and_connect(live_app.url, "grace@example.com")
     sandbox.state.expire_all_tokens()
     sandbox.state.clear_log()
 
@@ -94,10 +91,7 @@ def test_expired_access_token_is_refreshed_against_the_sandbox(live_app, sandbox
 
 
 def test_revoked_at_cronofy_then_reconnected(live_app, sandbox):
-    visitor = Visitor()
-    register_and_open_dashboard(visitor, live_app.url)
-    visitor.press("Connect calendar")
-    visitor.press("Allow", email="grace@example.com")
+    visitor = register_and_connect(live_app.url, "grace@example.com")
     [account] = sandbox.state.accounts()
     sandbox.state.revoke_account(account["account_id"])
 
@@ -127,10 +121,7 @@ def events_in_the_next_week(account: dict) -> set[str]:
 
 
 def test_the_agenda_create_and_delete_an_event(live_app, sandbox):
-    visitor = Visitor()
-    register_and_open_dashboard(visitor, live_app.url)
-    visitor.press("Connect calendar")
-    visitor.press("Allow", email="grace@example.com")
+    visitor = register_and_connect(live_app.url, "grace@example.com")
     [account] = sandbox.state.accounts()
     expected = events_in_the_next_week(account)
     assert len(expected) >= 5

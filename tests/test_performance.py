@@ -20,7 +20,7 @@ from tests.helpers import (
     connect,
 )
 from tests.test_agenda import CALENDARS, PROFILES
-from tests.visitor import Visitor
+from tests.visitor import register_and_connect
 
 
 def serve_everything(cronofy) -> None:
@@ -146,16 +146,7 @@ def test_lookups_are_indexed(app):
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_views_upstream_calls_overlap(live_app, sandbox):
     """With latency at the sandbox, calendars, profiles and events are in flight together."""
-    visitor = Visitor()
-    visitor.get(f"{live_app.url}/auth/register")
-    visitor.press(
-        "Create account",
-        email="fast@example.com",
-        password="correct horse battery",
-        confirm="correct horse battery",
-    )
-    visitor.press("Connect calendar")
-    visitor.press("Allow", email="fast@example.com")
+    visitor = register_and_connect(live_app.url, "fast@example.com")
     sandbox.state.set_settings(latency_ms=200, page_size=500)
     sandbox.state.clear_log()
 

@@ -20,17 +20,9 @@ from app.models import CronofyConnection
 from config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from tests.helpers import PASSWORD
 from tests.live import ServerProcess, free_port
-from tests.visitor import Visitor
+from tests.visitor import Visitor, register_and_connect
 
 CONCURRENCY = 16
-
-
-def connect_through_the_sandbox(visitor: Visitor, base: str) -> None:
-    visitor.get(f"{base}/auth/register")
-    visitor.press("Create account", email="race@example.com", password=PASSWORD, confirm=PASSWORD)
-    visitor.press("Connect calendar")
-    visitor.press("Allow", email="race@example.com")
-    assert "Connected race@example.com." in visitor.text
 
 
 def expire_everywhere(sandbox, engine) -> None:
@@ -73,8 +65,7 @@ def primary_calendar(sandbox) -> str:
 
 
 def test_threads_in_one_process_refresh_once(live_app, sandbox):
-    visitor = Visitor()
-    connect_through_the_sandbox(visitor, live_app.url)
+    visitor = register_and_connect(live_app.url, "race@example.com")
     with live_app.app.app_context():
         expire_everywhere(sandbox, db.engine)
     # Latency keeps the first refresh in flight while the other requests arrive.

@@ -96,3 +96,14 @@ class Visitor:
     def text(self) -> str:
         assert self.page is not None
         return self.page.text
+
+
+def register_and_connect(base: str, email: str, password: str = "correct horse battery"):
+    """A new user registers on the app at `base` and connects a calendar at the sandbox."""
+    visitor = Visitor()
+    visitor.get(f"{base}/auth/register")
+    visitor.press("Create account", email=email, password=password, confirm=password)
+    visitor.press("Connect calendar")
+    visitor.press("Allow", email=email)
+    assert f"Connected {email}." in visitor.text, "connecting through the sandbox failed"
+    return visitor

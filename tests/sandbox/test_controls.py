@@ -260,7 +260,9 @@ def test_request_log(sandbox: SandboxServer, browser: Browser) -> None:
             "basic_auth",
             "started_at",
             "finished_at",
+            "client_port",
         }
+        assert isinstance(entry["client_port"], int)
         assert entry["basic_auth"] is False
         assert entry["started_at"] <= entry["finished_at"]
     assert control(sandbox, "DELETE", "/requests").status_code == 200
