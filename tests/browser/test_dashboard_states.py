@@ -1,0 +1,79 @@
+"""What the dashboard shows while leaving for Cronofy, and when a linked account is lost."""
+
+import json
+import re
+
+from tests.browser.chromium import (
+    audit,
+    connect,
+    expect,
+    primary_profile_id,
+    register,
+    starting_with,
+)
+
+EMAIL = "grace@example.com"
+# Logs `busy ["<text>", "<aria-busy>"]` whenever a button leading to Cronofy becomes busy.
+REPORT_BUSY_BUTTONS = """
+new MutationObserver(() => {
+    for (const b of document.querySelectorAll("form[data-leaves-site] button[aria-busy]")) {
+        console.log("busy " + JSON.stringify([b.textContent, b.getAttribute("aria-busy")]));
+    }
+}).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+"""
+
+
+def test_connect_button_shows_it_is_working(page, live_app, sandbox):
+    """While Cronofy's page loads, the button says so and is marked busy."""
+    register(page, live_app.url, EMAIL)
+    # Playwright's calls into a page wait while a navigation is pending, so the page reports
+    # the button's changes itself, through the console.
+    page.add_init_script(REPORT_BUSY_BUTTONS)
+    page.reload()
+    # Hold the button's POST, which redirects to the consent page, until the test lets it go.
+    # (Playwright routes see only the first request of a redirect chain, not the hop to
+    # Cronofy, so the hold is on the app's side of it.)
+    held = []
+    page.route(f"{live_app.url}/auth/cronofy/connect", lambda route: held.append(route))
+    button = page.get_by_role("button", name="Connect calendar")
+    expect(button).not_to_have_attribute("aria-busy", "true")
+
+    with page.expect_console_message(lambda m: m.text.startswith("busy ")) as message:
+        button.click(no_wait_after=True)
+    assert json.loads(message.value.text.removeprefix("busy ")) == ["Opening Cronofy…", "true"]
+    while not held:
+        page.wait_for_timeout(20)
+    assert page.url == f"{live_app.url}/dashboard", "still here: the request is held"
+
+    held[0].continue_()
+    expect(page).to_have_url(starting_with(f"{sandbox.app_url}/oauth/authorize"))
+    expect(page.get_by_role("button", name="Allow")).to_be_visible()
+
+
+def test_disconnected_profile_offers_relinking_at_cronofy(page, live_app, sandbox):
+    """A profile the provider dropped is marked, and its relink link opens Cronofy's page."""
+    register(page, live_app.url, EMAIL)
+    connect(page, live_app.url, sandbox.app_url, EMAIL)
+    sandbox.state.disconnect_profile(primary_profile_id(sandbox.state.accounts(), EMAIL))
+
+    page.reload()
+    connection = page.get_by_role("region", name=EMAIL)
+    profile = connection.get_by_role("heading", level=3, name=re.compile(f"^{re.escape(EMAIL)}"))
+    expect(profile.get_by_text("Disconnected", exact=True)).to_be_visible()
+    expect(connection.get_by_text("Disconnected", exact=True)).to_have_count(1)  # one profile
+    relink = connection.get_by_role("link", name="Relink it at Cronofy")
+    expect(relink).to_have_attribute("href", starting_with(f"{sandbox.app_url}/oauth/relink"))
+    audit(page)
+
+    relink.click()
+    expect(page).to_have_url(starting_with(f"{sandbox.app_url}/oauth/relink"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Reconnect {EMAIL}")
+    audit(page)
+    page.get_by_role("button", name="Reconnect").click()
+    expect(page.get_by_text(f"{EMAIL} is connected again.")).to_be_visible()
+
+    page.goto(f"{live_app.url}/dashboard")
+    expect(
+        page.get_by_role("region", name=EMAIL).get_by_text("Disconnected", exact=True)
+    ).to_have_count(0)
+    expect(page.get_by_role("link", name="Relink it at Cronofy")).to_have_count(0)

@@ -1,0 +1,47 @@
+"""At phone width the pages fit the screen: no sideways scrolling, the main actions in view."""
+
+from tests.browser.chromium import audit, connect, expect, register
+
+EMAIL = "grace@example.com"
+PHONE = {"width": 375, "height": 740}
+
+
+def fits_the_width(page) -> None:
+    """Nothing sticks out sideways, so the page never scrolls horizontally."""
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{page.url} is {widths[0]}px wide in a {widths[1]}px window"
+
+
+def within_the_screen(page, locator) -> None:
+    """Visible, and its box lies inside the viewport's width."""
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+
+
+def test_pages_fit_a_phone_screen(page, live_app, sandbox):
+    """Landing page, dashboard with calendars and events, and the new-event form at 375px."""
+    page.set_viewport_size(PHONE)
+    page.goto(live_app.url)
+    fits_the_width(page)
+    within_the_screen(page, page.get_by_role("main").get_by_role("link", name="Create an account"))
+    audit(page)
+
+    register(page, live_app.url, EMAIL)
+    fits_the_width(page)
+    within_the_screen(page, page.get_by_role("button", name="Connect calendar"))
+    connect(page, live_app.url, sandbox.app_url, EMAIL)
+    fits_the_width(page)
+    within_the_screen(page, page.get_by_role("link", name="New event"))
+    within_the_screen(page, page.get_by_role("button", name="Connect another calendar"))
+    within_the_screen(page, page.get_by_role("button", name=f"Disconnect {EMAIL}"))
+    within_the_screen(page, page.get_by_role("button", name="Log out"))
+    audit(page)
+
+    page.get_by_role("link", name="New event").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New event")
+    fits_the_width(page)
+    for label in ("Calendar", "Title", "Description", "Date", "Start time", "Duration"):
+        within_the_screen(page, page.get_by_label(label))
+    within_the_screen(page, page.get_by_role("button", name="Create event"))
+    audit(page)
