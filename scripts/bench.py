@@ -55,6 +55,9 @@ class Figures:
     c32: list[float] = field(default_factory=list)
     c32_rps: float = 0.0
     c1_rps: float = 0.0
+    # Per view at concurrency 1: from the first upstream call's start to the last one's end,
+    # as the sandbox saw it (L plus the sandbox's own work).
+    upstream_wait: list[float] = field(default_factory=list)
     per_view: dict[str, float] = field(default_factory=dict)
     connections_per_1000: int = 0
     storm_refreshes: int = 0
@@ -150,9 +153,12 @@ def measure(name, extra_env, args, database, workers, keys) -> Figures:
         )
         views(app_url, cookies, 10, 1)  # warm up every worker and pool
 
+        control(sandbox_api, "DELETE", "requests")
         start = time.perf_counter()
         figures.c1 = views(app_url, cookies, args.views, 1)
         figures.c1_rps = args.views / (time.perf_counter() - start)
+        log = control(sandbox_api, "GET", "requests")["requests"]
+        figures.upstream_wait = upstream_waits(log, args.views)
         figures.small_db_p50 = statistics.median(figures.c1)
         print(f"c=1: p50 {ms(figures.small_db_p50)}", flush=True)
 
@@ -231,6 +237,17 @@ def views(app_url, cookies, count, concurrency, check=True):
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         return list(pool.map(one, range(count)))
+
+
+def upstream_waits(log: list[dict], view_count: int) -> list[float]:
+    """Each view's upstream time in a one-at-a-time run: first call's start to last's end.
+
+    Views run one after another, so sorted by start the log falls into equal chunks.
+    """
+    entries = sorted(log, key=lambda e: e["started_at"])
+    size = len(entries) // view_count
+    chunks = [entries[i : i + size] for i in range(0, size * view_count, size)]
+    return [max(e["finished_at"] for e in c) - min(e["started_at"] for e in c) for c in chunks]
 
 
 def control(api_url: str, method: str, what: str, body: dict | None = None):
@@ -366,6 +383,14 @@ def render(results: list[Figures], args, database: str, workers: int) -> str:
         row("dashboard p50, concurrency 1", lambda f: ms(statistics.median(f.c1))),
         row("dashboard p95, concurrency 1", lambda f: ms(percentile(f.c1, 95))),
         row("views/s, concurrency 1", lambda f: f"{f.c1_rps:.1f}"),
+        row(
+            "upstream wait per view, concurrency 1 (p50, seen by the sandbox)",
+            lambda f: ms(statistics.median(f.upstream_wait)),
+        ),
+        row(
+            "the app's own time per view (p50 latency - p50 upstream wait)",
+            lambda f: ms(statistics.median(f.c1) - statistics.median(f.upstream_wait)),
+        ),
         row(
             "dashboard latency / L, concurrency 1",
             lambda f: f"{statistics.median(f.c1) / latency:.2f}",
