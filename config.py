@@ -7,8 +7,10 @@ Pick one with the `APP_CONFIG` variable: `development`, `testing` or `production
 import os
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -64,6 +66,38 @@ def _instance_secret(filename: str, generate: Callable[[], str]) -> str:
     return path.read_text().strip()
 
 
+# Values copied from tutorials, examples and this project's own test suite: never a real secret.
+KNOWN_SECRET_KEYS = frozenset(
+    {"testing-secret-key", "secret", "secret-key", "dev", "development", "change-me", "changeme"}
+)
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def secret_key_problem(key: str | None) -> str | None:
+    """Why `key` cannot sign production sessions, or None if it looks random enough."""
+    if not key:
+        return "SECRET_KEY is not set"
+    if key.strip().lower() in KNOWN_SECRET_KEYS:
+        return "SECRET_KEY is a well-known default"
+    # Anyone who can guess the key can forge a session cookie and log in as any user.
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 8:
+        return f"SECRET_KEY is too weak (use {MIN_SECRET_KEY_LENGTH}+ random characters)"
+    return None
+
+
+def _proxy_count(value: str | None) -> int:
+    """How many reverse proxies stand in front of the app (0: trust no X-Forwarded-*)."""
+    try:
+        count = int(value or "0")
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise ConfigError(
+            f"PROXY_COUNT={value!r} is not a number of proxies; use 0 (no proxy), 1, 2, ..."
+        )
+    return count
+
+
 def _key_list(value: str | None) -> list[str]:
     """Split a comma- or space-separated list of keys."""
     return [key for key in (value or "").replace(",", " ").split() if key]
@@ -106,6 +140,30 @@ class Config:
     # Lax, not Strict: the return from Cronofy is a cross-site top-level navigation and
     # must carry the session (it holds the OAuth state).
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_PATH = "/"
+    # Flask refuses a session cookie signed longer ago than this, permanent or not.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_NAME = "remember_token"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_PATH = "/"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    # Every form is small; a larger body is refused with 413 before it is parsed.
+    MAX_CONTENT_LENGTH = 64 * 1024
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
+    PROXY_COUNT = 0
+    PRODUCTION = False
+    # Strict-Transport-Security: production only (a local http:// app must stay reachable).
+    HSTS_SECONDS = 0
+
+    # Flask-Limiter: attempts per client address on the forms that invite guessing.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"  # one process; production needs a shared store
+    RATELIMIT_KEY_PREFIX = "calendar-connect"
+    RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a 429
+    RATELIMIT_LOGIN = "10 per minute; 100 per hour"
+    RATELIMIT_REGISTER = "5 per minute; 50 per hour"
+    RATELIMIT_CONNECT = "10 per minute; 100 per hour"
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY")
@@ -116,6 +174,8 @@ class Config:
         self.CRONOFY_DATA_CENTER = _env("CRONOFY_DATA_CENTER") or self.CRONOFY_DATA_CENTER
         self.CRONOFY_REDIRECT_URI = _env("CRONOFY_REDIRECT_URI")
         self.CRONOFY_SCOPE = _env("CRONOFY_SCOPE") or self.CRONOFY_SCOPE
+        self.PROXY_COUNT = _proxy_count(_env("PROXY_COUNT"))
+        self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or self.RATELIMIT_STORAGE_URI
         # The benchmark's baseline turns pooling and parallel calls off; nothing else should.
         if (_env("CRONOFY_HTTP_POOL") or "true").lower() in ("0", "false", "no"):
             self.CRONOFY_HTTP_POOL = False
@@ -172,9 +232,17 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     """Production: every secret must come from the environment."""
 
+    # __Host- cookies are only accepted over HTTPS, for path /, without a Domain: no
+    # subdomain or plain-http page can set or overwrite them.
     SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_NAME = "__Host-remember"
+    HSTS_SECONDS = 63072000  # two years
+    PRODUCTION = True
 
     def __init__(self) -> None:
+        self.RATELIMIT_STORAGE_URI = None
         super().__init__()
         missing = [
             name
@@ -194,6 +262,39 @@ class ProductionConfig(Config):
                 "and a token encryption key with `python -c "
                 '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
             )
+        problems = production_problems(self)
+        if problems:
+            raise ConfigError("Production cannot start:\n" + "\n".join(problems))
+
+
+def production_problems(config: Config) -> list[str]:
+    """What makes `config` unsafe on the open internet, one line each with the fix."""
+    problems = []
+    weak = secret_key_problem(config.SECRET_KEY)
+    if weak:
+        problems.append(
+            f"{weak}: generate one with "
+            '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
+        )
+    redirect_uri = config.CRONOFY_REDIRECT_URI
+    if not redirect_uri:
+        # Computed behind a proxy, the URL is the top cause of redirect_uri mismatches.
+        problems.append(
+            "CRONOFY_REDIRECT_URI is not set: set it to the public https:// URL of "
+            "/auth/cronofy/callback, exactly as registered with Cronofy."
+        )
+    elif urlsplit(redirect_uri).scheme != "https" or not urlsplit(redirect_uri).netloc:
+        # Over plain http the authorization code travels in clear text.
+        problems.append(
+            f"CRONOFY_REDIRECT_URI={redirect_uri!r} is not an https:// URL: use "
+            "https://<your host>/auth/cronofy/callback and register that with Cronofy."
+        )
+    if not config.RATELIMIT_STORAGE_URI:
+        problems.append(
+            "RATELIMIT_STORAGE_URI is not set: use redis://<host>:6379/0 so every process "
+            "shares the login limits (memory:// only if you run a single process)."
+        )
+    return problems
 
 
 CONFIGS = {

@@ -1,6 +1,5 @@
 """The application factory: `create_app()` builds a configured app."""
 
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ def create_app(
 
     register_extensions(app)
     register_blueprints(app)
+    register_security(app)
     register_commands(app)
     register_error_handlers(app)
     configure_logging(app)
@@ -55,18 +55,28 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import auth, cronofy, dashboard, events
+    from app import auth, cronofy, dashboard, events, health
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cronofy.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(events.bp)
+    app.register_blueprint(health.bp)
+
+
+def register_security(app: Flask) -> None:
+    """Proxy trust, security headers and rate limits; after the blueprints it limits."""
+    from app.security import register_security as register
+
+    register(app)
 
 
 def register_commands(app: Flask) -> None:
     from app.cli import tokens_cli
+    from app.doctor import doctor
 
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(doctor)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -98,7 +108,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+    """key=value lines with a request id, and no secrets (app/logging_setup.py)."""
+    from app.logging_setup import init_logging
+
+    init_logging(app)

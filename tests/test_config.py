@@ -100,10 +100,12 @@ def test_production_refuses_to_start_without_secrets(clean_env):
 
 
 def test_production_is_the_default(clean_env):
-    clean_env.setenv("SECRET_KEY", "x" * 48)
+    clean_env.setenv("SECRET_KEY", "kV3p-9qLx_T2mZr8Wd4Yh7Bn1Cs6Fg0J")
     clean_env.setenv("TOKEN_ENCRYPTION_KEYS", "k1, k2")
     clean_env.setenv("CRONOFY_CLIENT_ID", "id")
     clean_env.setenv("CRONOFY_CLIENT_SECRET", "secret")
+    clean_env.setenv("CRONOFY_REDIRECT_URI", "https://calendar.example.com/auth/cronofy/callback")
+    clean_env.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     config = load_config()
     assert type(config).__name__ == "ProductionConfig"
     assert config.TOKEN_ENCRYPTION_KEYS == ["k1", "k2"]

@@ -1,0 +1,206 @@
+"""`flask doctor`: check a deployment's settings, database and Cronofy hosts, with fixes."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+import requests
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from cryptography.fernet import Fernet
+from flask import Flask, current_app, url_for
+from flask.cli import with_appcontext
+from sqlalchemy import text
+
+from app.extensions import db
+from config import DATA_CENTERS, secret_key_problem
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+HOST_TIMEOUT = (3.05, 5.0)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's outcome; `fix` says what to do when it failed."""
+
+    ok: bool
+    name: str
+    detail: str
+    fix: str = ""
+
+
+def check_secret_key(app: Flask) -> Iterator[Finding]:
+    problem = secret_key_problem(app.config.get("SECRET_KEY"))
+    if problem:
+        yield Finding(
+            False,
+            "SECRET_KEY",
+            problem,
+            'Set SECRET_KEY to `python -c "import secrets; print(secrets.token_urlsafe(48))"`.',
+        )
+    else:
+        yield Finding(True, "SECRET_KEY", "set, long and random-looking")
+
+
+def check_token_keys(app: Flask) -> Iterator[Finding]:
+    keys = app.config.get("TOKEN_ENCRYPTION_KEYS") or []
+    fix = "Make a key with `flask --app wsgi tokens generate-key` and list it first."
+    if not keys:
+        yield Finding(False, "TOKEN_ENCRYPTION_KEYS", "not set", fix)
+        return
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            # Never print the key itself: say which one is wrong.
+            yield Finding(
+                False,
+                "TOKEN_ENCRYPTION_KEYS",
+                f"key {position} of {len(keys)} is not a valid Fernet key",
+                fix,
+            )
+            return
+    yield Finding(True, "TOKEN_ENCRYPTION_KEYS", f"{len(keys)} valid Fernet key(s)")
+
+
+def check_credentials(app: Flask) -> Iterator[Finding]:
+    missing = [
+        name for name in ("CRONOFY_CLIENT_ID", "CRONOFY_CLIENT_SECRET") if not app.config.get(name)
+    ]
+    if missing:
+        yield Finding(
+            False,
+            "Cronofy credentials",
+            f"{', '.join(missing)} not set",
+            "Copy the client id and secret from your application in Cronofy's developer "
+            "dashboard.",
+        )
+    else:
+        yield Finding(True, "Cronofy credentials", "client id and secret set")
+
+
+def check_data_center(app: Flask) -> Iterator[Finding]:
+    data_center = str(app.config.get("CRONOFY_DATA_CENTER") or "").lower()
+    if data_center in DATA_CENTERS:
+        yield Finding(True, "CRONOFY_DATA_CENTER", data_center)
+    else:
+        yield Finding(
+            False,
+            "CRONOFY_DATA_CENTER",
+            f"{data_center!r} is not a Cronofy data center",
+            f"Use the one your Cronofy application lives in: {', '.join(DATA_CENTERS)}.",
+        )
+
+
+def check_redirect_uri(app: Flask) -> Iterator[Finding]:
+    with app.test_request_context():
+        callback_path = url_for("cronofy.callback")
+    uri = app.config.get("CRONOFY_REDIRECT_URI")
+    production = bool(app.config.get("PRODUCTION"))
+    example = f"https://<your host>{callback_path}"
+    if not uri:
+        if production:
+            yield Finding(
+                False,
+                "CRONOFY_REDIRECT_URI",
+                "not set",
+                f"Set it to {example} and register exactly that URL with Cronofy.",
+            )
+        else:
+            yield Finding(True, "CRONOFY_REDIRECT_URI", "computed from each request")
+        return
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problem = f"{uri!r} is not an absolute http(s) URL"
+    elif parts.query or parts.fragment:
+        problem = f"{uri!r} has a query or fragment; Cronofy compares the URL exactly"
+    elif parts.path != callback_path:
+        problem = f"its path {parts.path!r} is not the callback route {callback_path!r}"
+    elif production and parts.scheme != "https":
+        problem = f"{uri!r} is not https: the authorization code would travel in clear text"
+    else:
+        yield Finding(True, "CRONOFY_REDIRECT_URI", uri)
+        return
+    yield Finding(
+        False,
+        "CRONOFY_REDIRECT_URI",
+        problem,
+        f"Set it to {example} and register exactly that URL with Cronofy.",
+    )
+
+
+def check_database(app: Flask) -> Iterator[Finding]:
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except Exception as exc:  # any failure to connect is the finding
+        yield Finding(
+            False,
+            "database",
+            f"not reachable ({type(exc).__name__})",
+            "Check DATABASE_URL and that the database server is running and accepts this host.",
+        )
+        return
+    yield Finding(True, "database", f"reachable ({db.engine.dialect.name})")
+    heads = set(ScriptDirectory(str(MIGRATIONS)).get_heads())
+    if current == heads:
+        yield Finding(True, "migrations", f"at head ({', '.join(sorted(heads))})")
+    else:
+        found = ", ".join(sorted(current)) or "none"
+        yield Finding(
+            False,
+            "migrations",
+            f"database at {found}, code expects {', '.join(sorted(heads))}",
+            "Run `flask --app wsgi db upgrade`.",
+        )
+
+
+def check_cronofy_hosts(app: Flask) -> Iterator[Finding]:
+    for name, setting in (("app host", "CRONOFY_APP_URL"), ("API host", "CRONOFY_API_URL")):
+        url = str(app.config.get(setting) or "")
+        try:
+            # Any HTTP answer, even an error status, proves the host is reachable.
+            response = requests.get(f"{url}/", timeout=HOST_TIMEOUT, allow_redirects=False)
+        except requests.RequestException as exc:
+            yield Finding(
+                False,
+                f"Cronofy {name}",
+                f"{url} did not answer ({type(exc).__name__})",
+                f"Check {setting} (or CRONOFY_DATA_CENTER), DNS and outbound firewall rules.",
+            )
+        else:
+            yield Finding(True, f"Cronofy {name}", f"{url} answered {response.status_code}")
+
+
+CHECKS: list[Callable[[Flask], Iterator[Finding]]] = [
+    check_secret_key,
+    check_token_keys,
+    check_credentials,
+    check_data_center,
+    check_redirect_uri,
+    check_database,
+    check_cronofy_hosts,
+]
+
+
+def run_checks(app: Flask) -> list[Finding]:
+    """Every finding of every check, in order."""
+    return [finding for check in CHECKS for finding in check(app)]
+
+
+@click.command("doctor")
+@with_appcontext
+def doctor() -> None:
+    """Check the configuration, the database and the Cronofy hosts; exit 1 on a problem."""
+    findings = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]
+    for finding in findings:
+        click.echo(f"{'ok  ' if finding.ok else 'FAIL'}  {finding.name}: {finding.detail}")
+        if not finding.ok:
+            click.echo(f"      fix: {finding.fix}")
+    failed = sum(not finding.ok for finding in findings)
+    click.echo(f"{failed} problem(s) found." if failed else "All checks passed.")
+    if failed:
+        raise SystemExit(1)

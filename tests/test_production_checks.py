@@ -1,0 +1,215 @@
+"""Production refuses unsafe settings at start-up; proxy headers count only as configured."""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from flask import Flask, url_for
+
+from app import create_app
+from app.extensions import db
+from app.logging_setup import HANDLER_NAME
+from config import ConfigError, load_config, secret_key_problem
+from tests.conftest import built_app
+from tests.helpers import API_URL, APP_URL, csrf_token, register
+
+STRONG_SECRET = "kV3p-9qLx_T2mZr8Wd4Yh7Bn1Cs6Fg0J-production"
+PUBLIC_CALLBACK = "https://calendar.example.com/auth/cronofy/callback"
+
+# A complete, valid production environment; each test breaks one thing.
+PRODUCTION_ENV = {
+    "SECRET_KEY": STRONG_SECRET,
+    "TOKEN_ENCRYPTION_KEYS": "vWQ6IF0-kqsWbQjbx8yeVWbgrzRCN3Ks3h2JK-LNPzQ=",
+    "CRONOFY_CLIENT_ID": "test-client",
+    "CRONOFY_CLIENT_SECRET": "test-secret",
+    "CRONOFY_REDIRECT_URI": PUBLIC_CALLBACK,
+    "CRONOFY_APP_URL": APP_URL,
+    "CRONOFY_API_URL": API_URL,
+    "RATELIMIT_STORAGE_URI": "memory://",
+}
+OTHER_SETTINGS = ("DATABASE_URL", "PROXY_COUNT", "CRONOFY_DATA_CENTER", "CRONOFY_SCOPE")
+
+
+@pytest.fixture
+def production_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The environment of a correctly configured production deployment."""
+    for name in OTHER_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+    return monkeypatch
+
+
+@contextmanager
+def production_app(database_url: str, **overrides: Any) -> Iterator[Flask]:
+    """A production-configured app (set `production_env` first) on the test database."""
+    app = create_app("production", {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
+            db.session.commit()
+            db.engine.dispose()
+        # Production logs to stderr through a root handler; leave the root logger as found.
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if h.name == HANDLER_NAME]:
+            root.removeHandler(handler)
+
+
+def _production_error(monkeypatch: pytest.MonkeyPatch) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_config("production")
+    return str(info.value)
+
+
+def test_a_complete_production_environment_starts(production_env):
+    config = load_config("production")
+    assert config.CRONOFY_REDIRECT_URI == PUBLIC_CALLBACK
+    assert config.PROXY_COUNT == 0
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["testing-secret-key", "change-me", "short-but-random-Xy7", "x" * 64, "ab" * 40],
+)
+def test_a_default_or_weak_secret_key_stops_production(production_env, secret):
+    production_env.setenv("SECRET_KEY", secret)
+    message = _production_error(production_env)
+    assert "SECRET_KEY is" in message
+    assert "secrets.token_urlsafe(48)" in message  # the line says how to fix it
+
+
+def test_secret_key_problems():
+    assert secret_key_problem(None) == "SECRET_KEY is not set"
+    assert secret_key_problem("testing-secret-key") == "SECRET_KEY is a well-known default"
+    assert secret_key_problem(STRONG_SECRET) is None
+
+
+def test_a_missing_redirect_uri_stops_production(production_env):
+    production_env.delenv("CRONOFY_REDIRECT_URI")
+    message = _production_error(production_env)
+    assert message.splitlines()[1:] == [
+        "CRONOFY_REDIRECT_URI is not set: set it to the public https:// URL of "
+        "/auth/cronofy/callback, exactly as registered with Cronofy."
+    ]
+
+
+@pytest.mark.parametrize(
+    "uri", ["http://calendar.example.com/auth/cronofy/callback", "calendar.example.com/cb"]
+)
+def test_a_plain_http_redirect_uri_stops_production(production_env, uri):
+    production_env.setenv("CRONOFY_REDIRECT_URI", uri)
+    message = _production_error(production_env)
+    assert message.splitlines()[1:] == [
+        f"CRONOFY_REDIRECT_URI={uri!r} is not an https:// URL: use "
+        "https://<your host>/auth/cronofy/callback and register that with Cronofy."
+    ]
+
+
+def test_production_needs_a_shared_rate_limit_store(production_env):
+    production_env.delenv("RATELIMIT_STORAGE_URI")
+    message = _production_error(production_env)
+    assert "RATELIMIT_STORAGE_URI is not set: use redis://" in message
+
+
+def test_every_problem_is_reported_at_once_one_line_each(production_env):
+    production_env.setenv("SECRET_KEY", "change-me")
+    production_env.setenv("CRONOFY_REDIRECT_URI", "http://example.com/auth/cronofy/callback")
+    production_env.delenv("RATELIMIT_STORAGE_URI")
+    lines = _production_error(production_env).splitlines()
+    assert lines[0] == "Production cannot start:"
+    assert [line.split(" ", 1)[0] for line in lines[1:]] == [
+        "SECRET_KEY",
+        "CRONOFY_REDIRECT_URI='http://example.com/auth/cronofy/callback'",
+        "RATELIMIT_STORAGE_URI",
+    ]
+    with pytest.raises(ConfigError):
+        create_app("production")
+
+
+@pytest.mark.parametrize("value", ["-1", "two", "1.5"])
+def test_a_proxy_count_that_is_not_a_count_stops_start_up(production_env, value):
+    production_env.setenv("PROXY_COUNT", value)
+    with pytest.raises(ConfigError, match=f"PROXY_COUNT='{value}' is not a number of proxies"):
+        load_config("production")
+
+
+def test_the_production_redirect_uri_is_sent_to_cronofy(production_env, database_url):
+    with production_app(database_url) as app:
+        client = app.test_client()
+        register(client)
+        response = client.post("/auth/cronofy/connect", data={"csrf_token": csrf_token(client)})
+    query = dict(parse_qsl(urlsplit(response.location).query))
+    assert query["redirect_uri"] == PUBLIC_CALLBACK
+
+
+# ----- proxies ------------------------------------------------------------------------------
+
+SPOOFED = {
+    "X-Forwarded-For": "203.0.113.9",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "evil.example",
+    "X-Forwarded-Port": "443",
+}
+
+
+def _redirect_uri_sent(app: Flask, headers: dict[str, str]) -> str:
+    client = app.test_client()
+    register(client)
+    response = client.post(
+        "/auth/cronofy/connect", data={"csrf_token": csrf_token(client)}, headers=headers
+    )
+    assert response.status_code == 302
+    return dict(parse_qsl(urlsplit(response.location).query))["redirect_uri"]
+
+
+def test_without_proxies_forwarded_headers_are_ignored(app):
+    assert app.config["PROXY_COUNT"] == 0
+    assert _redirect_uri_sent(app, SPOOFED) == "http://localhost/auth/cronofy/callback"
+    with app.test_request_context("/", headers=SPOOFED, environ_base={"REMOTE_ADDR": "10.0.0.2"}):
+        assert url_for("dashboard.index", _external=True) == "http://localhost/dashboard"
+
+
+def test_behind_one_proxy_external_urls_use_the_forwarded_host_and_scheme(database_url):
+    headers = {
+        "X-Forwarded-For": "198.51.100.7",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "calendar.example.com",
+        "X-Forwarded-Port": "443",
+        # Flask-WTF checks that an HTTPS POST comes from the same origin.
+        "Referer": "https://calendar.example.com/dashboard",
+    }
+    with built_app(
+        database_url, CRONOFY_APP_URL=APP_URL, CRONOFY_API_URL=API_URL, PROXY_COUNT=1
+    ) as app:
+
+        @app.get("/_whoami")
+        def whoami():
+            from flask import request
+
+            return {"url": url_for("dashboard.index", _external=True), "ip": request.remote_addr}
+
+        assert _redirect_uri_sent(app, headers) == PUBLIC_CALLBACK
+        answer = app.test_client().get("/_whoami", headers=headers).get_json()
+    assert answer == {"url": "https://calendar.example.com/dashboard", "ip": "198.51.100.7"}
+
+
+def test_behind_one_proxy_only_the_value_it_appended_is_believed(database_url):
+    # The client sent its own X-Forwarded-For; the proxy appended the real address.
+    headers = {"X-Forwarded-For": "1.2.3.4, 198.51.100.7", "X-Forwarded-Host": "a, b.example"}
+    with built_app(database_url, PROXY_COUNT=1) as app:
+
+        @app.get("/_whoami")
+        def whoami():
+            from flask import request
+
+            return {"ip": request.remote_addr, "host": request.host}
+
+        answer = app.test_client().get("/_whoami", headers=headers).get_json()
+    assert answer == {"ip": "198.51.100.7", "host": "b.example"}
