@@ -17,10 +17,10 @@ _WELL_FORMED_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 # Belt and braces: if a library ever logs a URL or a form, the values after these names
 # are blanked before the line is written. The app itself never logs them.
 _SECRET_FIELDS = re.compile(
-    r"(?i)\b(code|state|access_token|refresh_token|token|client_secret|password|"
-    r"authorization)(=|\"?:\s*\"?)([^&\s\"',;]+)"
+    r"(?i)\b(code|state|access_token|refresh_token|token|client_secret|password)"
+    r"(=|\"?:\s*\"?)([^&\s\"',;]+)"
 )
-_BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+")
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 
 HANDLER_NAME = "calendar-connect"
 
@@ -34,7 +34,7 @@ def current_request_id() -> str:
 
 def redact(text: str) -> str:
     """Blank the values of secret-looking fields in a log line."""
-    text = _BEARER.sub("Bearer [redacted]", text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)} [redacted]", text)
     return _SECRET_FIELDS.sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", text)
 
 

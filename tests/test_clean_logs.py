@@ -1,0 +1,270 @@
+"""Logs: key=value lines with a request id, and never a code, token, secret, password or query.
+
+The flow runs against the sandbox, whose codes and tokens are random: they are collected from
+the sandbox as it issues them, and no log record of the whole run may contain one.
+"""
+
+import io
+import logging
+import runpy
+import threading
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from gunicorn.config import Config as GunicornConfig
+from gunicorn.glogging import Logger as GunicornLogger
+from gunicorn.glogging import SafeAtoms
+
+from app.logging_setup import build_handler, redact
+from tests.conftest import built_app
+from tests.helpers import PASSWORD
+from tests.visitor import Visitor
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = {"code": "hostile-code-5f0e", "state": "hostile-state-9c1d"}
+
+
+class Issued:
+    """Every code and token the sandbox hands out during a test (they are random)."""
+
+    def __init__(self, state) -> None:
+        self.values: set[str] = set()
+        approve, redeem, refresh = state.approve, state.redeem_code, state.refresh
+
+        def spy_approve(**kwargs):
+            code, browser = approve(**kwargs)
+            self.values.update({code, browser})
+            return code, browser
+
+        def spy_redeem(*args, **kwargs):
+            self.values.add(args[0])  # the code as the app presented it
+            tokens = redeem(*args, **kwargs)
+            if tokens is not None:
+                self.values.update({tokens.access_token, tokens.refresh_token})
+            return tokens
+
+        def spy_refresh(*args, **kwargs):
+            tokens = refresh(*args, **kwargs)
+            if tokens is not None:
+                self.values.update({tokens.access_token, tokens.refresh_token})
+            return tokens
+
+        state.approve, state.redeem_code, state.refresh = spy_approve, spy_redeem, spy_refresh
+
+
+def _app_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Every record except the test's own HTTP client's (the visitor runs in this thread)."""
+    me = threading.get_ident()
+    return [r for r in caplog.records if not (r.name.startswith("urllib3") and r.thread == me)]
+
+
+def _rendered(record: logging.LogRecord) -> str:
+    """The record as any handler could write it: message, arguments and traceback."""
+    return logging.Formatter("%(message)s %(args)s").format(record)
+
+
+def _callback_queries(visitor: Visitor) -> list[str]:
+    """The query strings of every callback this visitor's browser went through."""
+    pages = [*visitor.page.history, visitor.page] if visitor.page is not None else []
+    return [
+        urlsplit(p.url).query for p in pages if urlsplit(p.url).path == "/auth/cronofy/callback"
+    ]
+
+
+def _connect_label(visitor: Visitor) -> str:
+    if "Connect another calendar" in visitor.text:
+        return "Connect another calendar"
+    return "Connect calendar"
+
+
+def test_the_whole_flow_logs_no_secret(database_url, sandbox, caplog):
+    caplog.set_level(logging.DEBUG)
+    issued = Issued(sandbox.state)
+    sandbox.state.set_settings(hang_seconds=0.5)
+    queries: list[str] = []
+    from tests.live import LiveApp
+
+    with (
+        built_app(
+            database_url,
+            CRONOFY_APP_URL=sandbox.app_url,
+            CRONOFY_API_URL=sandbox.api_url,
+            CRONOFY_CLIENT_ID="sandbox-client",
+            CRONOFY_CLIENT_SECRET="sandbox-secret",
+            CRONOFY_TIMEOUT=(1, 0.3),
+        ) as app,
+        LiveApp(app) as live,
+    ):
+        sandbox.state.register_redirect_uri(f"{live.url}/auth/cronofy/callback")
+        base = live.url
+        visitor = Visitor()
+        visitor.get(f"{base}/auth/register")
+        visitor.press(
+            "Create account", email="grace@example.com", password=PASSWORD, confirm=PASSWORD
+        )
+
+        def connect(expected: str, **allow: str) -> None:
+            visitor.get(f"{base}/dashboard")
+            visitor.press(_connect_label(visitor))
+            visitor.press("Deny" if allow.pop("deny", None) else "Allow", **allow)
+            queries.extend(_callback_queries(visitor))
+            assert visitor.page.url == f"{base}/dashboard"
+            assert expected in visitor.text
+
+        # Success, then a refresh (new tokens), then failure paths of the callback.
+        connect("Connected grace@example.com.", email="grace@example.com")
+        sandbox.state.expire_all_tokens()
+        visitor.get(f"{base}/dashboard")
+        connect("You declined access", deny="yes")
+        sandbox.state.add_fault("/oauth/token", 500)
+        connect("Cronofy is not answering right now", email="grace@example.com")
+        sandbox.state.add_fault("/oauth/token", "hang")
+        connect("Cronofy is not answering right now", email="grace@example.com")
+        redeem = sandbox.state.redeem_code
+        sandbox.state.redeem_code = lambda code, *a, **k: issued.values.add(code)  # refused
+        connect("Cronofy did not accept the authorization", email="grace@example.com")
+        sandbox.state.redeem_code = redeem
+        for query, message in [
+            ("error=server_error&error_description=boom", "Cronofy could not authorize"),
+            (f"code={HOSTILE['code']}&state={HOSTILE['state']}", "expired or was already used"),
+            ("error=%0Alevel%3DCRITICAL+forged", "Cronofy could not authorize"),
+        ]:
+            visitor.get(f"{base}/auth/cronofy/callback?{query}")
+            queries.append(query)
+            assert message in visitor.text
+        # No code: the state must be a live one, so start a connect and drop the code.
+        visitor.get(f"{base}/dashboard")
+        visitor.press(_connect_label(visitor))
+        state = dict(parse_qsl(urlsplit(visitor.page.url).query))["state"]
+        visitor.get(f"{base}/auth/cronofy/callback?state={state}")
+        assert "did not send an authorization code" in visitor.text
+        queries.append(f"state={state}")
+        visitor.get(f"{base}/dashboard")
+        visitor.press("Disconnect")
+        assert "Disconnected grace@example.com." in visitor.text
+        # The session ended while the user was at Cronofy.
+        visitor.press("Log out")
+        visitor.get(
+            f"{base}/auth/cronofy/callback?code={HOSTILE['code']}x&state={HOSTILE['state']}x"
+        )
+        queries.append(f"code={HOSTILE['code']}x&state={HOSTILE['state']}x")
+        assert "Your session ended" in visitor.text
+
+    secrets = (
+        issued.values
+        | {v for q in queries for k, v in parse_qsl(q) if k in ("code", "state")}
+        | set(queries)
+        | {"sandbox-secret", PASSWORD, HOSTILE["code"], HOSTILE["state"], state}
+    )
+    assert len(issued.values) >= 8  # codes, browser cookies, access and refresh tokens
+    records = _app_records(caplog)
+    assert any(r.name == "app" for r in records)  # the failures were logged...
+    leaks = [
+        (secret, _rendered(r)) for r in records for secret in secrets if secret in _rendered(r)
+    ]
+    assert leaks == []  # ...without a single secret
+    # A forged line break in an error parameter cannot start a new log line.
+    formatter = build_handler(app, io.StringIO()).formatter
+    assert all("\n" not in formatter.format(r) for r in records if not r.exc_info)
+
+
+def test_log_lines_are_key_value_with_the_request_id(app, user_client):
+    stream = io.StringIO()
+    handler = build_handler(app, stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        response = user_client.get("/auth/cronofy/callback?error=server_error&code=x")
+    finally:
+        root.removeHandler(handler)
+    request_id = response.headers["X-Request-ID"]
+    assert len(request_id) == 16
+    [line] = [line for line in stream.getvalue().splitlines() if "logger=app " in line]
+    assert line.split(" ", 1)[1] == (
+        f"level=WARNING logger=app request_id={request_id} "
+        'msg="Cronofy authorization failed: server_error"'
+    )
+    assert line.startswith("ts=20") and line.split(" ", 1)[0].endswith("Z")
+
+
+def test_every_response_has_its_own_request_id(client):
+    ids = {client.get("/auth/login").headers["X-Request-ID"] for _ in range(3)}
+    assert len(ids) == 3
+
+
+def test_a_request_id_from_the_client_is_not_believed_without_a_proxy(client):
+    response = client.get("/healthz", headers={"X-Request-ID": "attacker-chosen-id"})
+    assert response.headers["X-Request-ID"] != "attacker-chosen-id"
+
+
+def test_a_well_formed_request_id_from_our_proxy_is_kept(database_url):
+    with built_app(database_url, PROXY_COUNT=1) as app:
+        client = app.test_client()
+        kept = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a9c21"})
+        forged = client.get("/healthz", headers={"X-Request-ID": "x level=CRITICAL"})
+    assert kept.headers["X-Request-ID"] == "lb-7f3a9c21"
+    assert forged.headers["X-Request-ID"] != "x level=CRITICAL"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "GET /auth/cronofy/callback?code=abc123&state=xyz HTTP/1.1",
+            "GET /auth/cronofy/callback?code=[redacted]&state=[redacted] HTTP/1.1",
+        ),
+        (
+            '{"access_token": "tok", "refresh_token":"ref"}',
+            '{"access_token": "[redacted]", "refresh_token":"[redacted]"}',
+        ),
+        ("client_secret=s3cr3t&password=hunter2", "client_secret=[redacted]&password=[redacted]"),
+        ("Authorization: Bearer abc.def", "Authorization: Bearer [redacted]"),
+        (
+            "Cronofy code exchange refused: invalid_grant",
+            "Cronofy code exchange refused: invalid_grant",
+        ),
+    ],
+)
+def test_secret_fields_are_redacted_from_lines_as_a_last_resort(line, expected):
+    assert redact(line) == expected
+
+
+def test_the_formatter_hides_the_configured_client_secret(app):
+    formatter = build_handler(app, io.StringIO()).formatter
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "sent %s", ("test-secret",), None)
+    assert "test-secret" not in formatter.format(record)
+
+
+# ----- the access log format shipped for gunicorn ------------------------------------------
+
+
+def test_the_gunicorn_access_log_never_writes_a_query_string():
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    config = GunicornConfig()
+    config.set("access_log_format", settings["access_log_format"])
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/auth/cronofy/callback?code=the-code&state=the-state",
+        "PATH_INFO": "/auth/cronofy/callback",
+        "QUERY_STRING": "code=the-code&state=the-state",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.5",
+        "HTTP_REFERER": "https://calendar.example.com/x?code=ref-code",
+        "HTTP_USER_AGENT": "Mozilla/5.0",
+        "HTTP_AUTHORIZATION": "Bearer access-9",
+        "HTTP_COOKIE": "session=cookie-value",
+    }
+    response = SimpleNamespace(
+        status="302 FOUND", sent=0, headers=[("X-Request-ID", "ab12cd34"), ("Location", "/d")]
+    )
+    request = SimpleNamespace(headers=[("AUTHORIZATION", "Bearer access-9")])
+    atoms = GunicornLogger(config).atoms(response, request, environ, timedelta(milliseconds=12))
+    line = config.access_log_format % SafeAtoms(atoms)
+    assert line == (
+        'remote=10.0.0.5 request_id=ab12cd34 method=GET path="/auth/cronofy/callback" '
+        'status=302 bytes=0 duration_ms=12 agent="Mozilla/5.0"'
+    )
+    assert settings["forwarded_allow_ips"] == ""  # proxy trust is PROXY_COUNT's alone

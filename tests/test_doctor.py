@@ -1,0 +1,218 @@
+"""`flask doctor`: one finding per check, each failure with its fix, exit status 1 on any."""
+
+import re
+from typing import Any
+
+import pytest
+import requests
+from flask import Flask
+
+from app import create_app
+from tests.helpers import API_URL, APP_URL
+
+STRONG_SECRET = "kV3p-9qLx_T2mZr8Wd4Yh7Bn1Cs6Fg0J-doctor"
+GOOD_KEY = "vWQ6IF0-kqsWbQjbx8yeVWbgrzRCN3Ks3h2JK-LNPzQ="
+
+
+def doctor(app: Flask, cronofy, *, hosts: Any = (200, 200), **config: Any):
+    """Run `flask doctor` with `config` changed after start-up and Cronofy's hosts mocked."""
+    app.config.update({"SECRET_KEY": STRONG_SECRET, **config})
+    for url, answer in zip((APP_URL, API_URL), hosts, strict=True):
+        if isinstance(answer, Exception):
+            cronofy.get(f"{url}/", body=answer)
+        else:
+            cronofy.get(f"{url}/", status=answer)
+    result = app.test_cli_runner().invoke(args=["doctor"])
+    return result.exit_code, result.output
+
+
+def lines(output: str) -> list[str]:
+    return output.splitlines()
+
+
+def test_a_healthy_setup_passes_every_check(app, cronofy):
+    status, output = doctor(app, cronofy, hosts=(404, 200))
+    assert status == 0, output
+    dialect = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0].split("+")[0]
+    assert lines(output) == [
+        "ok    SECRET_KEY: set, long and random-looking",
+        "ok    TOKEN_ENCRYPTION_KEYS: 1 valid Fernet key(s)",
+        "ok    Cronofy credentials: client id and secret set",
+        "ok    CRONOFY_DATA_CENTER: us",
+        "ok    CRONOFY_REDIRECT_URI: computed from each request",
+        f"ok    database: reachable ({dialect})",
+        "ok    migrations: at head (22121d5c715d)",
+        f"ok    Cronofy app host: {APP_URL} answered 404",  # any answer means reachable
+        f"ok    Cronofy API host: {API_URL} answered 200",
+        "All checks passed.",
+    ]
+
+
+def _failure(output: str, name: str) -> tuple[str, str]:
+    """The FAIL line of check `name` and the fix line under it."""
+    found = lines(output)
+    [index] = [i for i, line in enumerate(found) if line.startswith(f"FAIL  {name}:")]
+    return found[index], found[index + 1]
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"),
+    [
+        ("testing-secret-key", "SECRET_KEY is a well-known default"),
+        ("short", "SECRET_KEY is too weak (use 32+ random characters)"),
+        ("", "SECRET_KEY is not set"),
+    ],
+)
+def test_a_weak_secret_key(app, cronofy, secret, problem):
+    status, output = doctor(app, cronofy, SECRET_KEY=secret)
+    assert status == 1
+    assert _failure(output, "SECRET_KEY") == (
+        f"FAIL  SECRET_KEY: {problem}",
+        '      fix: Set SECRET_KEY to `python -c "import secrets; '
+        'print(secrets.token_urlsafe(48))"`.',
+    )
+    assert lines(output)[-1] == "1 problem(s) found."
+
+
+def test_a_malformed_token_key_is_named_by_position_not_shown(app, cronofy):
+    status, output = doctor(app, cronofy, TOKEN_ENCRYPTION_KEYS=[GOOD_KEY, "not-a-fernet-key"])
+    assert status == 1
+    assert _failure(output, "TOKEN_ENCRYPTION_KEYS") == (
+        "FAIL  TOKEN_ENCRYPTION_KEYS: key 2 of 2 is not a valid Fernet key",
+        "      fix: Make a key with `flask --app wsgi tokens generate-key` and list it first.",
+    )
+    assert "not-a-fernet-key" not in output
+
+
+def test_missing_token_keys(app, cronofy):
+    status, output = doctor(app, cronofy, TOKEN_ENCRYPTION_KEYS=[])
+    assert status == 1
+    assert _failure(output, "TOKEN_ENCRYPTION_KEYS")[0] == "FAIL  TOKEN_ENCRYPTION_KEYS: not set"
+
+
+def test_missing_cronofy_credentials(app, cronofy):
+    status, output = doctor(app, cronofy, CRONOFY_CLIENT_SECRET=None)
+    assert status == 1
+    fail, fix = _failure(output, "Cronofy credentials")
+    assert fail == "FAIL  Cronofy credentials: CRONOFY_CLIENT_SECRET not set"
+    assert "developer dashboard" in fix
+    assert "test-secret" not in output
+
+
+def test_an_unknown_data_center(app, cronofy):
+    status, output = doctor(app, cronofy, CRONOFY_DATA_CENTER="eu")
+    assert status == 1
+    assert _failure(output, "CRONOFY_DATA_CENTER") == (
+        "FAIL  CRONOFY_DATA_CENTER: 'eu' is not a Cronofy data center",
+        "      fix: Use the one your Cronofy application lives in: us, uk, de, au, ca, sg.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("uri", "production", "problem"),
+    [
+        (
+            "https://calendar.example.com/callback",
+            False,
+            "its path '/callback' is not the callback route '/auth/cronofy/callback'",
+        ),
+        (
+            "https://calendar.example.com/auth/cronofy/callback?x=1",
+            False,
+            "'https://calendar.example.com/auth/cronofy/callback?x=1' has a query or fragment; "
+            "Cronofy compares the URL exactly",
+        ),
+        (
+            "/auth/cronofy/callback",
+            False,
+            "'/auth/cronofy/callback' is not an absolute http(s) URL",
+        ),
+        (
+            "http://calendar.example.com/auth/cronofy/callback",
+            True,
+            "'http://calendar.example.com/auth/cronofy/callback' is not https: "
+            "the authorization code would travel in clear text",
+        ),
+        (None, True, "not set"),
+    ],
+)
+def test_a_wrong_redirect_uri(app, cronofy, uri, production, problem):
+    status, output = doctor(app, cronofy, CRONOFY_REDIRECT_URI=uri, PRODUCTION=production)
+    assert status == 1
+    assert _failure(output, "CRONOFY_REDIRECT_URI") == (
+        f"FAIL  CRONOFY_REDIRECT_URI: {problem}",
+        "      fix: Set it to https://<your host>/auth/cronofy/callback and register exactly "
+        "that URL with Cronofy.",
+    )
+
+
+def test_a_plain_http_redirect_uri_is_fine_in_development(app, cronofy):
+    uri = "http://127.0.0.1:5000/auth/cronofy/callback"
+    status, output = doctor(app, cronofy, CRONOFY_REDIRECT_URI=uri)
+    assert status == 0, output
+    assert f"ok    CRONOFY_REDIRECT_URI: {uri}" in lines(output)
+
+
+def test_an_unreachable_database(cronofy):
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres:pw@127.0.0.1:1/none",
+            "CRONOFY_APP_URL": APP_URL,
+            "CRONOFY_API_URL": API_URL,
+        },
+    )
+    status, output = doctor(app, cronofy)
+    assert status == 1
+    fail, fix = _failure(output, "database")
+    assert fail == "FAIL  database: not reachable (OperationalError)"
+    assert fix == (
+        "      fix: Check DATABASE_URL and that the database server is running and accepts "
+        "this host."
+    )
+    assert "pw@" not in output  # the URL (and its password) is never printed
+    assert not any(
+        line.startswith(("ok    migrations", "FAIL  migrations")) for line in lines(output)
+    )
+
+
+def test_a_database_that_is_not_migrated(tmp_path, cronofy):
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}",
+            "CRONOFY_APP_URL": APP_URL,
+            "CRONOFY_API_URL": API_URL,
+        },
+    )
+    status, output = doctor(app, cronofy)
+    assert status == 1
+    assert _failure(output, "migrations") == (
+        "FAIL  migrations: database at none, code expects 22121d5c715d",
+        "      fix: Run `flask --app wsgi db upgrade`.",
+    )
+
+
+def test_cronofy_hosts_that_do_not_answer(app, cronofy):
+    status, output = doctor(
+        app,
+        cronofy,
+        hosts=(requests.ConnectTimeout("timed out"), requests.ConnectionError("refused")),
+    )
+    assert status == 1
+    assert _failure(output, "Cronofy app host") == (
+        f"FAIL  Cronofy app host: {APP_URL} did not answer (ConnectTimeout)",
+        "      fix: Check CRONOFY_APP_URL (or CRONOFY_DATA_CENTER), DNS and outbound firewall "
+        "rules.",
+    )
+    assert _failure(output, "Cronofy API host")[0] == (
+        f"FAIL  Cronofy API host: {API_URL} did not answer (ConnectionError)"
+    )
+    assert lines(output)[-1] == "2 problem(s) found."
+
+
+def test_the_migration_head_is_read_from_the_migrations_folder():
+    from app.doctor import MIGRATIONS
+
+    heads = [p.name for p in (MIGRATIONS / "versions").glob("*.py")]
+    assert any(re.match(r"22121d5c715d_", name) for name in heads)
