@@ -116,7 +116,7 @@ def expect_calendars(page: Page, names: list[str]) -> None:
     """The dashboard lists exactly these calendar names (the badges beside them aside)."""
     items = page.get_by_role("main").locator("ul.calendars > li")
     expect(items).to_have_count(len(names))
-    shown = items.evaluate_all("items => items.map(li => li.firstChild.textContent.trim())")
+    shown = items.locator(".calendar-name").all_inner_texts()
     assert sorted(shown) == sorted(names)
 
 

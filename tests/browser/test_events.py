@@ -27,8 +27,10 @@ def test_create_an_event_see_it_and_delete_it(page, live_app, sandbox):
     """The form creates the event at Cronofy, the agenda shows it, Delete removes it."""
     register(page, live_app.url, EMAIL)
     connect(page, live_app.url, sandbox.app_url, EMAIL)
-    time_zone = page.locator(".agenda").get_by_text(re.compile(r"^Times in ")).inner_text()
-    assert time_zone == "Times in Etc/UTC.", "the sandbox account's zone; dates below assume it"
+    # The sandbox account's zone; the dates below assume it.
+    expect(page.locator(".agenda").get_by_text(re.compile(r"^Times in "))).to_contain_text(
+        "Times in Etc/UTC."
+    )
     sandbox.state.clear_log()
 
     page.get_by_role("link", name="New event").click()
@@ -89,6 +91,7 @@ def test_new_event_form_errors_are_tied_to_their_fields(page, live_app, sandbox)
     errors_id = title.get_attribute("aria-describedby")
     expect(page.locator(f"#{errors_id}")).to_be_visible()
     expect(page.get_by_label("Date")).not_to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Date")).to_have_accessible_description("Times are in Etc/UTC.")
     assert response_status == [422]
     audit(page)
     assert events_requests(sandbox.state.requests_log()) == []
