@@ -1,12 +1,15 @@
 """Regenerate docs/screenshots/*.png: the real app and the bundled sandbox, in Chromium.
 
-Run with `make screenshots`. It serves the app on a throwaway SQLite database and the
-sandbox on free ports, walks the connect flow as a new user at desktop width, and saves
-the landing page, the sandbox's consent page, the dashboard with calendars, and a 404 page.
+Run with `make screenshots` (or give another output directory as the argument). It serves
+the app on a throwaway SQLite database and the sandbox on free ports, walks the connect flow
+as a new user at desktop width, and saves the landing page, the sandbox's consent page, the
+new-event form, the dashboard with calendars and an event created here (also at phone
+width), and a 404 page.
 """
 
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,13 +33,15 @@ from tests.live import LiveApp  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 EMAIL = "grace@example.com"
+PHONE = {"width": 375, "height": 740}
 
 
 def main() -> None:
     reason = missing_tools()
     if reason:
         sys.exit(f"Cannot take screenshots: {reason}")
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else OUT
+    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, SandboxServer() as sandbox:
         app = create_app(
             "testing",
@@ -55,36 +60,51 @@ def main() -> None:
             with sync_playwright() as playwright:
                 browser = launch(playwright)
                 try:
-                    shoot(browser.new_page(viewport=VIEWPORT), server.url)
+                    shoot(browser.new_page(viewport=VIEWPORT), server.url, out)
                 finally:
                     browser.close()
         with app.app_context():
             db.engine.dispose()
 
 
-def shoot(page, app_url: str) -> None:
+def shoot(page, app_url: str, out: Path) -> None:
     """Walk the flow, saving a picture at each step the README shows."""
     page.goto(app_url)
-    save(page, "landing")
+    save(page, out, "landing")
 
     register(page, app_url, EMAIL)
     page.get_by_role("button", name="Connect calendar").click()
     expect(page.get_by_role("button", name="Allow")).to_be_visible()
-    save(page, "consent")
+    save(page, out, "consent")
 
     allow(page, EMAIL)
     expect(page.get_by_role("status")).to_have_text(f"Connected {EMAIL}.")
-    save(page, "dashboard")
+    page.get_by_role("link", name="New event").click()
+    page.get_by_label("Title").fill("Design review")
+    page.get_by_label("Description").fill("Walk through the new onboarding screens.")
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)  # the sandbox account is in UTC
+    page.get_by_label("Date").fill(tomorrow.isoformat())
+    page.get_by_label("Start time").fill("14:00")
+    page.get_by_label("Duration").select_option(label="1 hour")
+    page.evaluate("document.activeElement.blur()")  # no focus ring in the picture
+    save(page, out, "new-event")
+
+    page.get_by_role("button", name="Create event").click()
+    expect(page.get_by_role("status")).to_have_text("Created “Design review”.")
+    save(page, out, "dashboard")
+    page.set_viewport_size(PHONE)
+    save(page, out, "dashboard-mobile", full_page=False)  # one phone screen
+    page.set_viewport_size(VIEWPORT)
 
     page.goto(f"{app_url}/no-such-page")
     expect(page.get_by_role("heading", level=1)).to_have_text("Not Found")
-    save(page, "error")
+    save(page, out, "error")
 
 
-def save(page, name: str) -> None:
-    path = OUT / f"{name}.png"
-    page.screenshot(path=path, full_page=True)
-    print(f"wrote {path.relative_to(ROOT)}")
+def save(page, out: Path, name: str, full_page: bool = True) -> None:
+    path = out / f"{name}.png"
+    page.screenshot(path=path, full_page=full_page)
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
 if __name__ == "__main__":
