@@ -4,10 +4,11 @@ import logging
 import re
 import secrets
 import sys
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TextIO
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, g, request
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A request id from our own proxy is reused so its log and ours line up; anything else
@@ -25,11 +26,14 @@ _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 HANDLER_NAME = "calendar-connect"
 
 
+# A context variable, not `g`, so threads working for the request (the parallel calls to
+# Cronofy, which copy the context) log with its id too.
+_request_id: ContextVar[str] = ContextVar("request_id", default="-")
+
+
 def current_request_id() -> str:
     """This request's id, or "-" outside a request."""
-    if has_request_context():
-        return getattr(g, "request_id", "-")
-    return "-"
+    return _request_id.get()
 
 
 def redact(text: str) -> str:
@@ -95,15 +99,20 @@ def init_logging(app: Flask) -> None:
     @app.before_request
     def assign_request_id() -> None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        if trust_incoming and _WELL_FORMED_ID.fullmatch(incoming):
-            g.request_id = incoming
-        else:
-            g.request_id = secrets.token_hex(8)
+        if not (trust_incoming and _WELL_FORMED_ID.fullmatch(incoming)):
+            incoming = secrets.token_hex(8)
+        g.request_id_token = _request_id.set(incoming)
 
     @app.after_request
     def send_request_id(response: Response) -> Response:
         response.headers[REQUEST_ID_HEADER] = current_request_id()
         return response
+
+    @app.teardown_request
+    def forget_request_id(exc: BaseException | None) -> None:
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            _request_id.reset(token)
 
     if app.debug or app.testing:
         return  # tests capture records themselves; `flask run` keeps its own console output

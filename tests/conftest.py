@@ -22,12 +22,13 @@ from app import create_app
 from app.extensions import db
 from sandbox import SandboxServer
 from tests.helpers import API_URL, APP_URL, register
-from tests.live import LiveApp, fresh_postgres_database
+from tests.live import LiveApp, drop_postgres_database, fresh_postgres_database
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-POSTGRES_DATABASE = "calendar_connect_test"
+# One database per test run, so runs on the same server (CI, a developer) never collide.
+POSTGRES_DATABASE = f"calendar_connect_test_{os.getpid()}"
 IN_CI = bool(os.environ.get("CI"))
 
 
@@ -75,6 +76,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[s
         upgrade()
         db.engine.dispose()
     yield url
+    if request.param == "postgresql":
+        drop_postgres_database(POSTGRES_URL, POSTGRES_DATABASE)
 
 
 @contextmanager

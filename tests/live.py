@@ -54,14 +54,24 @@ ROOT = Path(__file__).resolve().parent.parent
 def fresh_postgres_database(server_url: str, name: str) -> str:
     """Drop and create database `name` on the server; return its URL. Raises if unreachable."""
     server = make_url(server_url)
-    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    _on_server(
+        server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"
+    )
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(server_url: str, name: str) -> None:
+    _on_server(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _on_server(server_url: str, *statements: str) -> None:
+    engine = create_engine(make_url(server_url), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            conn.execute(text(f"CREATE DATABASE {name}"))
+            for statement in statements:
+                conn.execute(text(statement))
     finally:
         engine.dispose()
-    return server.set(database=name).render_as_string(hide_password=False)
 
 
 def free_port() -> int:

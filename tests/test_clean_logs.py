@@ -20,7 +20,7 @@ from gunicorn.glogging import SafeAtoms
 
 from app.logging_setup import build_handler, redact
 from tests.conftest import built_app
-from tests.helpers import PASSWORD
+from tests.helpers import CALENDARS_URL, EVENTS_URL, PASSWORD, PROFILES_URL, connect
 from tests.visitor import Visitor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,6 +188,23 @@ def test_log_lines_are_key_value_with_the_request_id(app, user_client):
         'msg="Cronofy authorization failed: server_error"'
     )
     assert line.startswith("ts=20") and line.split(" ", 1)[0].endswith("Z")
+
+
+def test_the_parallel_calls_log_with_the_requests_id(app, user_client, cronofy):
+    """Lines logged on the thread pool that calls Cronofy belong to the request too."""
+    connect(user_client, cronofy)
+    cronofy.get(CALENDARS_URL, json={"calendars": []})
+    cronofy.get(PROFILES_URL, status=503)
+    cronofy.get(EVENTS_URL, json={"events": []})
+    stream = io.StringIO()
+    handler = build_handler(app, stream)
+    logging.getLogger().addHandler(handler)
+    try:
+        response = user_client.get("/dashboard")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    [line] = [line for line in stream.getvalue().splitlines() if "/v1/profiles answered" in line]
+    assert f"request_id={response.headers['X-Request-ID']} " in line
 
 
 def test_every_response_has_its_own_request_id(client):

@@ -8,6 +8,7 @@ on a thread pool of this process. They are plain HTTP: every database read and w
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from typing import TypeVar
 
 from flask import Flask, current_app
@@ -30,7 +31,8 @@ def run_all(calls: list[Callable[[], T]]) -> list[T | Exception]:
     pool: ThreadPoolExecutor | None = current_app.extensions["cronofy_pool"]
     if pool is None or len(calls) < 2:
         return [_outcome(call) for call in calls]
-    futures = [pool.submit(_outcome, call) for call in calls]
+    # Each call runs in a copy of this context, so its log lines carry the request id.
+    futures = [pool.submit(copy_context().run, _outcome, call) for call in calls]
     return [future.result() for future in futures]
 
 

@@ -19,7 +19,9 @@ def gunicorn_sandbox():
         sys.executable,
         "-m",
         "gunicorn",
+        "--workers=1",  # one process: one shared sandbox state
         "--threads=4",
+        "--keep-alive=30",
         f"--bind=127.0.0.1:{app_port}",
         f"--bind=127.0.0.1:{api_port}",
         "sandbox.wsgi:app",
