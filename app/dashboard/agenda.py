@@ -13,6 +13,7 @@ class AgendaEvent:
     """One event as the dashboard shows it."""
 
     summary: str
+    calendar_id: str
     calendar_name: str
     all_day: bool
     start: datetime | date  # local time, or a date for all-day events
@@ -21,6 +22,7 @@ class AgendaEvent:
     managed_id: int | None = None
     created_by_app: bool = False
     can_delete: bool = False
+    colour: int = 0  # its calendar's
 
     @property
     def first_day(self) -> date:

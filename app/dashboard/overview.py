@@ -4,8 +4,9 @@ Each connection's data sets (calendars, profiles, events) are fetched separately
 failure in one becomes a message on that part only.
 """
 
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -40,6 +41,7 @@ class Calendar:
     name: str
     primary: bool
     readonly: bool
+    colour: int = 0  # one of COLOURS, the same on every page (see assign_colours)
 
 
 @dataclass
@@ -126,8 +128,33 @@ def build_overview(user: User, *, profiles: bool = True, events: bool = True) ->
     }
     for view in views:
         _assemble(view, [f for f in fetches if f.view is view], ZoneInfo(time_zone), managed)
+    assign_colours(views)
     agenda = [e for view in views for e in view.events]
     return Overview(views, build_days(agenda, today) if events else [], time_zone)
+
+
+COLOURS = 10  # cal-colour-0 … cal-colour-9 in static/style.css
+
+
+def assign_colours(views: list[ConnectionView]) -> None:
+    """Give each calendar, and its events, a colour that stays the same from view to view.
+
+    The colour comes from the calendar's id; calendars whose ids land on a taken colour
+    take the next free one, in the order Cronofy lists them, while free ones last.
+    """
+    used: set[int] = set()
+    by_id: dict[str, int] = {}
+    for view in views:
+        for profile in view.profiles:
+            for index, calendar in enumerate(profile.calendars):
+                colour = zlib.crc32(calendar.calendar_id.encode()) % COLOURS
+                while colour in used and len(used) < COLOURS:
+                    colour = (colour + 1) % COLOURS
+                used.add(colour)
+                by_id[calendar.calendar_id] = colour
+                profile.calendars[index] = replace(calendar, colour=colour)
+    for view in views:
+        view.events = [replace(e, colour=by_id.get(e.calendar_id, 0)) for e in view.events]
 
 
 @dataclass
@@ -300,9 +327,11 @@ def _agenda_event(
     local = managed.get(event_id) if isinstance(event_id, str) else None
     if local is not None and local.connection_id != view.id:
         local = None
+    calendar_id = str(raw.get("calendar_id"))
     return AgendaEvent(
         summary=str(raw.get("summary") or "(no title)"),
-        calendar_name=calendar_names.get(str(raw.get("calendar_id")), "Calendar"),
+        calendar_id=calendar_id,
+        calendar_name=calendar_names.get(calendar_id, "Calendar"),
         all_day=not isinstance(start, datetime),
         start=start,
         end=end,
