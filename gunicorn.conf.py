@@ -5,6 +5,9 @@ Every value can be overridden on the command line or with GUNICORN_CMD_ARGS.
 
 import multiprocessing
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -27,3 +30,22 @@ access_log_format = (
     'remote=%(h)s request_id=%({x-request-id}o)s method=%(m)s path="%(U)s" '
     'status=%(s)s bytes=%(B)s duration_ms=%(M)s agent="%(a)s"'
 )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class AccessLogger(Logger):
+    """Escape control characters in every field: a %0A in a path must not forge a log line."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            key: _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+            if isinstance(value, str)
+            else value
+            for key, value in atoms.items()
+        }
+
+
+logger_class = AccessLogger
