@@ -31,11 +31,11 @@ node_modules/.installed: package.json package-lock.json
 test: $(VENV)/.dev node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Regenerate docs/screenshots/*.png by driving Chromium through the app and the sandbox.
 # Dashboard latency and throughput against the sandbox with upstream latency (docs/benchmarks.md).
 bench: $(VENV)/.dev
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
+# Regenerate docs/screenshots/*.png by driving Chromium through the app and the sandbox.
 screenshots: $(VENV)/.dev
 	$(BIN)/python scripts/screenshots.py
 
