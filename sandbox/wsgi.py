@@ -5,11 +5,11 @@ connection after one response. To measure a client's connection reuse, the sandb
 keep connections alive, so `make bench` runs it under gunicorn instead, binding both ports
 in one process (one shared state)::
 
-    SANDBOX_APP_PORT=5101 SANDBOX_API_PORT=5102 gunicorn --workers 1 --threads 64 \\
-        -b 127.0.0.1:5101 -b 127.0.0.1:5102 sandbox.wsgi:app
+    SANDBOX_APP_PORT=5101 SANDBOX_API_PORT=5102 gunicorn --config /dev/null \\
+        --workers 1 --threads 64 -b 127.0.0.1:5101 -b 127.0.0.1:5102 sandbox.wsgi:app
 
 Requests are routed to the app host or the API host by the port they arrived on. Keep one
-worker: the state lives in its memory.
+worker (the state lives in its memory), and not the app's gunicorn.conf.py.
 """
 
 import os

@@ -138,9 +138,12 @@ def measure(name, extra_env, args, database, workers, keys) -> Figures:
         "SANDBOX_REDIRECT_URIS": f"{app_url}/auth/cronofy/callback",
         **extra_env,
     }
-    sandbox_cmd = gunicorn_command(
-        "sandbox.wsgi:app", [sandbox_app_port, sandbox_api_port], 1, 192
-    )
+    # The sandbox is the instrument: one process (one state) and none of the app's
+    # gunicorn.conf.py (no access log). The app runs with the shipped configuration.
+    sandbox_cmd = [
+        *gunicorn_command("sandbox.wsgi:app", [sandbox_app_port, sandbox_api_port], 1, 192),
+        "--config=/dev/null",
+    ]
     app_cmd = gunicorn_command("wsgi:app", [app_port], workers, args.threads)
     with ExitStack() as stack:
         stack.enter_context(ServerProcess(sandbox_cmd, f"{sandbox_api}/_sandbox/settings", env))
@@ -369,8 +372,9 @@ def render(results: list[Figures], args, database: str, workers: int) -> str:
         "Written by `make bench` (scripts/bench.py); rerun it to refresh these figures.",
         "",
         f"- Machine: {machine()}",
-        f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; database {backend}; app under gunicorn, "
-        f"{workers} workers x {args.threads} threads (gthread); the sandbox under gunicorn with "
+        f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; database {backend}; app under gunicorn "
+        f"with the shipped gunicorn.conf.py (access log on), {workers} workers x {args.threads} "
+        "threads (gthread); the sandbox under gunicorn with "
         f"keep-alive and an injected latency L = {args.latency_ms} ms on every Cronofy call.",
         "- One user with one connection (calendars, profiles and events shown; the week's "
         "events fit on one page, so each data set is one call); the load generator runs on "

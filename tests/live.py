@@ -90,7 +90,11 @@ class ServerProcess:
 
     def __enter__(self) -> Self:
         self.process = subprocess.Popen(  # noqa: S603 - a fixed command of the project's
-            self.command, cwd=ROOT, env=self.env, stderr=subprocess.DEVNULL
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,  # e.g. gunicorn's access log
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

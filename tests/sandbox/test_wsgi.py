@@ -19,6 +19,7 @@ def gunicorn_sandbox():
         sys.executable,
         "-m",
         "gunicorn",
+        "--config=/dev/null",  # not the app's gunicorn.conf.py
         "--workers=1",  # one process: one shared sandbox state
         "--threads=4",
         "--keep-alive=30",
