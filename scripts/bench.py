@@ -175,10 +175,15 @@ def measure(name, extra_env, args, database, workers, keys) -> Figures:
         views(app_url, cookies, 20, 1)
         figures.per_view = per_view(control(sandbox_api, "GET", "requests")["requests"], 20)
 
-        control(sandbox_api, "DELETE", "requests")
-        views(app_url, cookies, 1000, CONCURRENCY)
-        log = control(sandbox_api, "GET", "requests")["requests"]
-        figures.connections_per_1000 = len({e["client_port"] for e in log})
+        # The sandbox keeps its newest 1,000 log entries: read them every 250 views.
+        ports: set[int] = set()
+        for _ in range(4):
+            control(sandbox_api, "DELETE", "requests")
+            views(app_url, cookies, 250, CONCURRENCY)
+            ports |= {
+                e["client_port"] for e in control(sandbox_api, "GET", "requests")["requests"]
+            }
+        figures.connections_per_1000 = len(ports)
         print(f"TCP connections per 1000 views: {figures.connections_per_1000}", flush=True)
 
         expire(database, sandbox_api)
@@ -366,6 +371,7 @@ def render(results: list[Figures], args, database: str, workers: int) -> str:
         return f"| {label} | {fn(shipped)} | {fn(baseline)} | {target} |"
 
     endpoints = sorted(set(shipped.per_view) | set(baseline.per_view))
+    own = statistics.median(shipped.c1) - statistics.median(shipped.upstream_wait)
     lines = [
         "# Benchmarks",
         "",
@@ -426,6 +432,17 @@ def render(results: list[Figures], args, database: str, workers: int) -> str:
             lambda f: f"{f.large_db_p50 / f.small_db_p50:.2f}",
             "≤ 1.1",
         ),
+        "",
+        "## Reading the figures",
+        "",
+        f"- The app's own time per view (about {ms(own)} here: session, database, starting "
+        "the calls, reading the JSON, rendering the page) does not depend on L, so latency / L "
+        f"is about 1 + {ms(own)} / L: the 1.15 target holds from L ≈ {own / 0.15 * 1000:.0f} ms.",
+        "- At concurrency 32 the app, the sandbox and the load generator share this machine's "
+        f"{os.cpu_count()} cores: throughput is bound by CPU, not by waiting on Cronofy, which "
+        "is why it is far from the ideal and why pooling changes it little here.",
+        "- Connection reuse is where pooling shows: the baseline opens a TCP connection (and, "
+        "against Cronofy, a TLS handshake) for every call.",
         "",
     ]
     return "\n".join(lines)

@@ -81,9 +81,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[s
 
 
 @contextmanager
-def built_app(database_url: str, **overrides: Any) -> Iterator[Flask]:
-    """A testing app on the given database, which is emptied afterwards."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+def built_app(
+    database_url: str, config_name: str = "testing", **overrides: Any
+) -> Iterator[Flask]:
+    """An app (testing unless told) on the given database, which is emptied afterwards."""
+    app = create_app(config_name, {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
     try:
         yield app
     finally:
@@ -109,8 +111,10 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
 
 
-@pytest.fixture
-def live_app(database_url: str, sandbox: SandboxServer) -> Iterator[LiveApp]:
+@contextmanager
+def served_with_sandbox(
+    database_url: str, sandbox: SandboxServer, **overrides: Any
+) -> Iterator[LiveApp]:
     """The app served over real HTTP and wired to the sandbox, as `make run` does."""
     with (
         built_app(
@@ -119,10 +123,17 @@ def live_app(database_url: str, sandbox: SandboxServer) -> Iterator[LiveApp]:
             CRONOFY_API_URL=sandbox.api_url,
             CRONOFY_CLIENT_ID="sandbox-client",
             CRONOFY_CLIENT_SECRET="sandbox-secret",
+            **overrides,
         ) as app,
         LiveApp(app) as server,
     ):
         sandbox.state.register_redirect_uri(f"{server.url}/auth/cronofy/callback")
+        yield server
+
+
+@pytest.fixture
+def live_app(database_url: str, sandbox: SandboxServer) -> Iterator[LiveApp]:
+    with served_with_sandbox(database_url, sandbox) as server:
         yield server
 
 

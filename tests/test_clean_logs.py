@@ -19,7 +19,7 @@ from gunicorn.glogging import Logger as GunicornLogger
 from gunicorn.glogging import SafeAtoms
 
 from app.logging_setup import build_handler, redact
-from tests.conftest import built_app
+from tests.conftest import built_app, served_with_sandbox
 from tests.helpers import CALENDARS_URL, EVENTS_URL, PASSWORD, PROFILES_URL, connect
 from tests.visitor import Visitor
 
@@ -85,21 +85,8 @@ def test_the_whole_flow_logs_no_secret(database_url, sandbox, caplog):
     issued = Issued(sandbox.state)
     sandbox.state.set_settings(hang_seconds=0.5)
     queries: list[str] = []
-    from tests.live import LiveApp
-
-    with (
-        built_app(
-            database_url,
-            CRONOFY_APP_URL=sandbox.app_url,
-            CRONOFY_API_URL=sandbox.api_url,
-            CRONOFY_CLIENT_ID="sandbox-client",
-            CRONOFY_CLIENT_SECRET="sandbox-secret",
-            CRONOFY_TIMEOUT=(1, 0.3),
-        ) as app,
-        LiveApp(app) as live,
-    ):
-        sandbox.state.register_redirect_uri(f"{live.url}/auth/cronofy/callback")
-        base = live.url
+    with served_with_sandbox(database_url, sandbox, CRONOFY_TIMEOUT=(1, 0.3)) as live:
+        app, base = live.app, live.url
         visitor = Visitor()
         visitor.get(f"{base}/auth/register")
         visitor.press(

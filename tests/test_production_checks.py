@@ -10,7 +10,6 @@ import pytest
 from flask import Flask, url_for
 
 from app import create_app
-from app.extensions import db
 from app.logging_setup import HANDLER_NAME
 from config import ConfigError, load_config, secret_key_problem
 from tests.conftest import built_app
@@ -46,16 +45,10 @@ def production_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 @contextmanager
 def production_app(database_url: str, **overrides: Any) -> Iterator[Flask]:
     """A production-configured app (set `production_env` first) on the test database."""
-    app = create_app("production", {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
     try:
-        yield app
+        with built_app(database_url, "production", **overrides) as app:
+            yield app
     finally:
-        with app.app_context():
-            db.session.remove()
-            for table in reversed(db.metadata.sorted_tables):
-                db.session.execute(table.delete())
-            db.session.commit()
-            db.engine.dispose()
         # Production logs to stderr through a root handler; leave the root logger as found.
         root = logging.getLogger()
         for handler in [h for h in root.handlers if h.name == HANDLER_NAME]:
