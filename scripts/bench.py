@@ -398,7 +398,7 @@ def render(results: list[Figures], args, database: str, workers: int) -> str:
             lambda f: ms(statistics.median(f.upstream_wait)),
         ),
         row(
-            "the app's own time per view (p50 latency - p50 upstream wait)",
+            "the rest per view: the app's own time and both servers' HTTP handling (p50 latency - p50 upstream wait)",
             lambda f: ms(statistics.median(f.c1) - statistics.median(f.upstream_wait)),
         ),
         row(
@@ -435,9 +435,10 @@ def render(results: list[Figures], args, database: str, workers: int) -> str:
         "",
         "## Reading the figures",
         "",
-        f"- The app's own time per view (about {ms(own)} here: session, database, starting "
-        "the calls, reading the JSON, rendering the page) does not depend on L, so latency / L "
-        f"is about 1 + {ms(own)} / L: the 1.15 target holds from L ≈ {own / 0.15 * 1000:.0f} ms.",
+        f"- The rest of a view's time (about {ms(own)} here: the app's session, database, calls, "
+        "JSON and page rendering, plus both servers' HTTP handling, which the sandbox's own "
+        "timing leaves out) does not depend on L, so latency / L is about "
+        f"1 + {ms(own)} / L: the 1.15 target holds from L ≈ {own / 0.15 * 1000:.0f} ms.",
         "- At concurrency 32 the app, the sandbox and the load generator share this machine's "
         f"{os.cpu_count()} cores: throughput is bound by CPU, not by waiting on Cronofy, which "
         "is why it is far from the ideal and why pooling changes it little here.",
