@@ -398,7 +398,8 @@ def render(results: list[Figures], args, database: str, workers: int) -> str:
             lambda f: ms(statistics.median(f.upstream_wait)),
         ),
         row(
-            "the rest per view: the app's own time and both servers' HTTP handling (p50 latency - p50 upstream wait)",
+            "the rest per view: the app's own time and both servers' HTTP handling "
+            "(p50 latency - p50 upstream wait)",
             lambda f: ms(statistics.median(f.c1) - statistics.median(f.upstream_wait)),
         ),
         row(
