@@ -8,13 +8,17 @@ from sandbox.web import body_params, current_state, json_response, oauth_error
 bp = Blueprint("oauth", __name__)
 
 
-def _authenticate_client(params: dict[str, str]) -> str | Response:
-    """The client id when the body carries valid credentials, else the error response.
+def _client_request() -> tuple[dict[str, str], str] | Response:
+    """The body's parameters and the client id when it carries valid credentials, else the
+    error response.
 
     Cronofy documents client credentials in the body only. Whether it answers 400 or 401 for
     invalid_client is unconfirmed; RFC 6749 section 5.2 allows 401, which we pick. Basic auth is
     refused even alongside body credentials: RFC 6749 forbids two methods in one request.
     """
+    params = body_params()
+    if params is None:
+        return oauth_error(400, "invalid_request")
     uses_basic = request.headers.get("Authorization", "").lower().startswith("basic ")
     client_id = params.get("client_id", "")
     client_secret = params.get("client_secret", "")
@@ -22,7 +26,7 @@ def _authenticate_client(params: dict[str, str]) -> str | Response:
         return oauth_error(401, "invalid_client")
     if not current_state().check_client(client_id, client_secret):
         return oauth_error(401, "invalid_client")
-    return client_id
+    return params, client_id
 
 
 def _token_response(tokens: TokenSet) -> Response:
@@ -45,12 +49,10 @@ def _token_response(tokens: TokenSet) -> Response:
 @bp.post("/oauth/token")
 def token() -> Response:
     """Redeem an authorization code or a refresh token."""
-    params = body_params()
-    if params is None:
-        return oauth_error(400, "invalid_request")
-    client = _authenticate_client(params)
-    if isinstance(client, Response):
-        return client
+    checked = _client_request()
+    if isinstance(checked, Response):
+        return checked
+    params, client = checked
     state = current_state()
     grant_type = params.get("grant_type")
     if grant_type == "authorization_code":
@@ -75,12 +77,10 @@ def token() -> Response:
 @bp.post("/oauth/token/revoke")
 def revoke() -> Response:
     """End a whole authorization by any of its tokens or by `sub` (RFC 7009: unknown is fine)."""
-    params = body_params()
-    if params is None:
-        return oauth_error(400, "invalid_request")
-    client = _authenticate_client(params)
-    if isinstance(client, Response):
-        return client
+    checked = _client_request()
+    if isinstance(checked, Response):
+        return checked
+    params, client = checked
     token, sub = params.get("token"), params.get("sub")
     if not token and not sub:
         return oauth_error(400, "invalid_request")

@@ -245,10 +245,22 @@ def test_the_formatter_hides_the_configured_client_secret(app):
 # ----- the access log format shipped for gunicorn ------------------------------------------
 
 
-def test_the_gunicorn_access_log_never_writes_a_query_string():
-    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+GUNICORN_SETTINGS = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def access_log_line(environ: dict, response, request, duration_ms: int = 12) -> str:
+    """One access-log line, rendered by gunicorn's own code with the shipped settings."""
     config = GunicornConfig()
-    config.set("access_log_format", settings["access_log_format"])
+    config.set("access_log_format", GUNICORN_SETTINGS["access_log_format"])
+    logger_class = GUNICORN_SETTINGS["logger_class"]
+    assert issubclass(logger_class, GunicornLogger)
+    atoms = logger_class(config).atoms(
+        response, request, environ, timedelta(milliseconds=duration_ms)
+    )
+    return config.access_log_format % SafeAtoms(atoms)
+
+
+def test_the_gunicorn_access_log_never_writes_a_query_string():
     environ = {
         "REQUEST_METHOD": "GET",
         "RAW_URI": "/auth/cronofy/callback?code=the-code&state=the-state",
@@ -265,22 +277,15 @@ def test_the_gunicorn_access_log_never_writes_a_query_string():
         status="302 FOUND", sent=0, headers=[("X-Request-ID", "ab12cd34"), ("Location", "/d")]
     )
     request = SimpleNamespace(headers=[("AUTHORIZATION", "Bearer access-9")])
-    logger_class = settings["logger_class"]
-    assert issubclass(logger_class, GunicornLogger)
-    atoms = logger_class(config).atoms(response, request, environ, timedelta(milliseconds=12))
-    line = config.access_log_format % SafeAtoms(atoms)
-    assert line == (
+    assert access_log_line(environ, response, request) == (
         'remote=10.0.0.5 request_id=ab12cd34 method=GET path="/auth/cronofy/callback" '
         'status=302 bytes=0 duration_ms=12 agent="Mozilla/5.0"'
     )
-    assert settings["forwarded_allow_ips"] == ""  # proxy trust is PROXY_COUNT's alone
+    assert GUNICORN_SETTINGS["forwarded_allow_ips"] == ""  # proxy trust is PROXY_COUNT's alone
 
 
 def test_the_gunicorn_access_log_escapes_control_characters():
     """A decoded %0A in a path would otherwise start a forged line of its own."""
-    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    config = GunicornConfig()
-    config.set("access_log_format", settings["access_log_format"])
     environ = {
         "REQUEST_METHOD": "GET",
         "RAW_URI": "/x%0Aremote=1.2.3.4",
@@ -289,10 +294,7 @@ def test_the_gunicorn_access_log_escapes_control_characters():
         "HTTP_USER_AGENT": "evil\r\nagent",
     }
     response = SimpleNamespace(status="404 NOT FOUND", sent=0, headers=[])
-    atoms = settings["logger_class"](config).atoms(
-        response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=1)
-    )
-    line = config.access_log_format % SafeAtoms(atoms)
+    line = access_log_line(environ, response, SimpleNamespace(headers=[]))
     assert "\n" not in line and "\r" not in line
     assert 'path="/x\\x0aremote=1.2.3.4 status=200"' in line
     assert 'agent="evil\\x0d\\x0aagent"' in line

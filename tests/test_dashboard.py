@@ -97,9 +97,11 @@ def test_empty_state(user_client):
     assert 'action="/auth/cronofy/connect"' in page
 
 
-def test_landing_page_for_visitors_and_redirect_for_users(client, user_client):
-    assert client.get("/").status_code in (200, 302)
-    assert user_client.get("/").location == "/dashboard"
+def test_landing_page_for_visitors_and_redirect_for_users(app, user_client):
+    assert app.test_client().get("/").status_code == 200  # a visitor: no session
+    response = user_client.get("/")
+    assert response.status_code == 302
+    assert response.location == "/dashboard"
 
 
 def test_landing_page_explains_what_is_shared(app):

@@ -82,21 +82,26 @@ def test_development_cookies(client):
     assert attributes.strip().split("; ") == ["HttpOnly", "Path=/", "SameSite=Lax"]
 
 
+def log_in_again_remembered(client):
+    """Log out, then log in with "Keep me signed in": the response sets both cookies."""
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client)})
+    return client.post(
+        "/auth/login",
+        data={
+            "email": "ada@example.com",
+            "password": PASSWORD,
+            "remember": "y",
+            "csrf_token": csrf_token(client),
+        },
+    )
+
+
 @pytest.mark.usefixtures("production_env")
 def test_production_headers_and_cookies(database_url):
     with production_app(database_url) as app:
         client = app.test_client()
         register(client)
-        client.post("/auth/logout", data={"csrf_token": csrf_token(client)})
-        response = client.post(
-            "/auth/login",
-            data={
-                "email": "ada@example.com",
-                "password": PASSWORD,
-                "remember": "y",
-                "csrf_token": csrf_token(client),
-            },
-        )
+        response = log_in_again_remembered(client)
     assert response.status_code == 302
     assert _common_headers(response) == {
         "Content-Security-Policy": CSP,
@@ -131,16 +136,7 @@ def test_the_remember_cookie_expires_in_fourteen_days(client):
     from email.utils import parsedate_to_datetime
 
     register(client)
-    client.post("/auth/logout", data={"csrf_token": csrf_token(client)})
-    response = client.post(
-        "/auth/login",
-        data={
-            "email": "ada@example.com",
-            "password": PASSWORD,
-            "remember": "y",
-            "csrf_token": csrf_token(client),
-        },
-    )
+    response = log_in_again_remembered(client)
     [remember] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_")]
     expires = re.search(r"Expires=([^;]+)", remember).group(1)
     left = parsedate_to_datetime(expires) - datetime.now(UTC)
