@@ -16,6 +16,7 @@ import responses
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -30,6 +31,10 @@ POSTGRES_URL = os.environ.get(
 # One database per test run, so runs on the same server (CI, a developer) never collide.
 POSTGRES_DATABASE = f"calendar_connect_test_{os.getpid()}"
 IN_CI = bool(os.environ.get("CI"))
+
+# Hypothesis: its default profile for `make test`; `make test-fast` picks the small one.
+settings.register_profile("fast", max_examples=10)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def unavailable(reason: str) -> None:

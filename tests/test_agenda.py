@@ -51,14 +51,17 @@ PROFILES = {
 }
 TZ = "Asia/Tokyo"  # UTC+9 all year: days start 9 hours before UTC's
 
+# Every test here reads "today": the clock stands still while each runs (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 def today() -> date:
     return datetime.now(ZoneInfo(TZ)).date()
 
 
-def utc(day: date, hour: int, minute: int = 0) -> str:
-    """A Tokyo wall-clock time on `day`, written as Cronofy does: UTC with a Z."""
-    local = datetime.combine(day, time(hour, minute), ZoneInfo(TZ))
+def utc(day: date, hour: int, minute: int = 0, zone: str = TZ) -> str:
+    """A wall-clock time on `day` (Tokyo's unless told), written as Cronofy does: UTC, Z."""
+    local = datetime.combine(day, time(hour, minute), ZoneInfo(zone))
     return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -159,6 +162,34 @@ def test_the_next_seven_days_in_the_accounts_time_zone(connected, cronofy):
     assert "Late call" in fourth
     assert f"23:30 – {day + timedelta(days=4):%a} 00:30" in fourth
     assert "Nothing planned." in list(days.values())[5]
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York"])
+def test_days_with_a_clock_change_keep_their_events_at_their_wall_clock_times(
+    app, user_client, cronofy, zone
+):
+    """Whatever the day, a 23- or 25-hour day included, an event sits on its own day."""
+    connect(user_client, cronofy, default_tzid=zone)
+    cronofy.calls.reset()
+    day = datetime.now(ZoneInfo(zone)).date()
+    week = [day + timedelta(days=n) for n in range(7)]
+    serve(
+        cronofy,
+        [
+            event(f"{label} {n}", utc(d, hour, minute, zone), utc(d, hour, minute + 20, zone))
+            for n, d in enumerate(week)
+            for label, hour, minute in (("Early", 0, 30), ("Morning", 9, 0), ("Late", 23, 30))
+        ],
+    )
+    page = user_client.get("/dashboard").get_data(as_text=True)
+    assert f"Times in {zone}." in page
+    days = list(day_sections(page).values())
+    assert len(days) == 7
+    for n, html in enumerate(days):
+        found = re.findall(r"(Early|Morning|Late) (\d)", html)
+        assert found == [("Early", str(n)), ("Morning", str(n)), ("Late", str(n))], week[n]
+        for times in ("00:30 – 00:50", "09:00 – 09:20", "23:30 – 23:50"):
+            assert times in html, (week[n], times)
 
 
 def test_all_pages_of_events_are_followed(connected, cronofy):

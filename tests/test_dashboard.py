@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, select, update
 
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection
+from tests.clock import Clock
 from tests.helpers import CALENDARS_URL, TOKEN_URL, connect, csrf_token
 
 CALENDARS = {
@@ -72,11 +73,9 @@ def the_connection(app) -> CronofyConnection:
         return row
 
 
-def expire_token(app) -> None:
-    with app.app_context():
-        row = db.session.scalars(select(CronofyConnection)).one()
-        row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
-        db.session.commit()
+def expire_token(clock: Clock) -> None:
+    """Let the hour of the access token stored at connect time run out."""
+    clock.advance(3600)
 
 
 @pytest.fixture
@@ -127,8 +126,8 @@ def test_calendars_grouped_by_profile(connected, cronofy):
     assert len(cronofy.calls) == 1
 
 
-def test_expired_token_is_refreshed_before_the_call(app, connected, cronofy):
-    expire_token(app)
+def test_expired_token_is_refreshed_before_the_call(app, connected, cronofy, clock):
+    expire_token(clock)
     cronofy.post(
         TOKEN_URL,
         json={
@@ -155,12 +154,24 @@ def test_expired_token_is_refreshed_before_the_call(app, connected, cronofy):
     assert "Authorization" not in cronofy.calls[0].request.headers
     row = the_connection(app)
     assert (row.access_token, row.refresh_token) == ("access-2", "refresh-2")
-    assert row.expires_at > datetime.now(UTC) + timedelta(seconds=3500)
+    assert row.expires_at == clock.now() + timedelta(seconds=3600)
     assert row.scope == "read_account list_calendars"
 
 
-def test_a_refresh_without_a_new_refresh_token_keeps_the_old_one(app, connected, cronofy):
-    expire_token(app)
+def test_a_token_is_refreshed_inside_the_leeway_and_not_before(app, connected, cronofy, clock):
+    """Stored at connect time with an hour to live; refreshed once 60 s or less are left."""
+    cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-1"))
+    clock.advance(3600 - 61)
+    connected.get("/dashboard")
+    clock.advance(1)  # exactly the leeway left
+    cronofy.post(TOKEN_URL, json={"access_token": "access-2", "expires_in": 3600})
+    cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-2"))
+    connected.get("/dashboard")
+    assert [c.request.url for c in cronofy.calls] == [CALENDARS_URL, TOKEN_URL, CALENDARS_URL]
+
+
+def test_a_refresh_without_a_new_refresh_token_keeps_the_old_one(app, connected, cronofy, clock):
+    expire_token(clock)
     cronofy.post(TOKEN_URL, json={"access_token": "access-2", "expires_in": 3600})
     cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-2"))
     connected.get("/dashboard")
@@ -194,8 +205,8 @@ def test_a_401_that_survives_the_refresh_is_shown_not_retried_again(app, connect
     assert the_connection(app).status is ConnectionStatus.ACTIVE
 
 
-def test_a_refused_refresh_marks_the_connection_for_reconnecting(app, connected, cronofy):
-    expire_token(app)
+def test_a_refused_refresh_marks_the_connection_for_reconnecting(app, connected, cronofy, clock):
+    expire_token(clock)
     cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
     page = connected.get("/dashboard").get_data(as_text=True)
     assert "Needs reconnecting" in page
@@ -210,8 +221,8 @@ def test_a_refused_refresh_marks_the_connection_for_reconnecting(app, connected,
     assert len(cronofy.calls) == 0
 
 
-def test_reconnecting_restores_the_connection(app, connected, cronofy):
-    expire_token(app)
+def test_reconnecting_restores_the_connection(app, connected, cronofy, clock):
+    expire_token(clock)
     cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
     connected.get("/dashboard")
     connect(connected, cronofy, access_token="access-9", refresh_token="refresh-9")
@@ -304,12 +315,12 @@ def test_an_unknown_scope_is_refused(connected):
     assert response.status_code == 400
 
 
-def test_a_slow_refresh_elsewhere_is_waited_for_boundedly(app, connected, cronofy):
+def test_a_slow_refresh_elsewhere_is_waited_for_boundedly(app, connected, cronofy, clock):
     """If another request holds the refresh lock too long, this one gives up with a message."""
     from app.cronofy import tokens
 
     app.config["CRONOFY_REFRESH_LOCK_TIMEOUT"] = 0.05
-    expire_token(app)
+    expire_token(clock)
     connection_id = the_connection(app).id
     lock = tokens._process_lock(connection_id)
     with lock:
@@ -323,8 +334,8 @@ def test_a_slow_refresh_elsewhere_is_waited_for_boundedly(app, connected, cronof
     "mock",
     [{"status": 503}, {"body": requests.ReadTimeout("slow")}, {"status": 200, "body": "x"}],
 )
-def test_refresh_failures_keep_the_tokens(app, connected, cronofy, mock):
-    expire_token(app)
+def test_refresh_failures_keep_the_tokens(app, connected, cronofy, mock, clock):
+    expire_token(clock)
     cronofy.post(TOKEN_URL, **mock)
     response = connected.get("/dashboard")
     assert response.status_code == 200
@@ -337,10 +348,12 @@ def test_refresh_failures_keep_the_tokens(app, connected, cronofy, mock):
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_a_row_locked_elsewhere_is_waited_for_boundedly(app, connected, cronofy, database_url):
+def test_a_row_locked_elsewhere_is_waited_for_boundedly(
+    app, connected, cronofy, database_url, clock
+):
     """Another process holding the row lock (mid-refresh) makes this request give up in time."""
     app.config["CRONOFY_REFRESH_LOCK_TIMEOUT"] = 0.2
-    expire_token(app)
+    expire_token(clock)
     other_process = create_engine(database_url)
     with other_process.connect() as conn, conn.begin():
         conn.execute(select(CronofyConnection).with_for_update())
@@ -351,13 +364,13 @@ def test_a_row_locked_elsewhere_is_waited_for_boundedly(app, connected, cronofy,
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_invalid_grant_after_someone_else_rotated_uses_their_token(app, connected, cronofy):
+def test_invalid_grant_after_someone_else_rotated_uses_their_token(app, connected, cronofy, clock):
     """A refresh that loses a race it could not see (no shared lock) re-reads the row.
 
     SQLite only: the other writer must be able to write while this request holds its lock,
     which PostgreSQL's row lock rightly prevents.
     """
-    expire_token(app)
+    expire_token(clock)
 
     def rotated_elsewhere(request):
         # Another process stores its refresh result, then Cronofy refuses our stale token.

@@ -34,7 +34,7 @@ from tests.test_agenda import CALENDARS
 from tests.visitor import Visitor
 
 HOSTILE = settings(
-    max_examples=300,
+    max_examples=3 * settings.default.max_examples,  # hostile input is where bugs hide
     deadline=None,
     # One app and one mocked Cronofy serve every example of a test; each example makes its
     # own requests, so sharing the function-scoped fixtures is what we want.

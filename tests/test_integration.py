@@ -120,7 +120,7 @@ def events_in_the_next_week(account: dict) -> set[str]:
     return names
 
 
-def test_the_agenda_create_and_delete_an_event(live_app, sandbox):
+def test_the_agenda_create_and_delete_an_event(live_app, sandbox, clock):
     visitor = register_and_connect(live_app.url, "grace@example.com")
     [account] = sandbox.state.accounts()
     expected = events_in_the_next_week(account)

@@ -23,7 +23,7 @@ def events_requests(log: list[dict]) -> list[tuple[str, str, str, int]]:
     ]
 
 
-def test_create_an_event_see_it_and_delete_it(page, live_app, sandbox):
+def test_create_an_event_see_it_and_delete_it(page, live_app, sandbox, clock):
     """The form creates the event at Cronofy, the agenda shows it, Delete removes it."""
     register(page, live_app.url, EMAIL)
     connect(page, live_app.url, sandbox.app_url, EMAIL)

@@ -1,6 +1,5 @@
 """Fixtures for the sandbox's own tests: one live server, reset before every test."""
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,19 +18,6 @@ HTML = {"Accept": "text/html,application/xhtml+xml"}
 TIMEOUT = 10  # seconds; every request in these tests is to 127.0.0.1
 
 
-class Clock:
-    """Real time plus an offset that tests can push forward instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-
-
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[SandboxServer]:
     with SandboxServer() as server:
@@ -39,15 +25,12 @@ def live_server() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def sandbox(live_server: SandboxServer) -> SandboxServer:
+    """The running sandbox, fresh: no accounts, default settings.
 
-
-@pytest.fixture
-def sandbox(live_server: SandboxServer, clock: Clock) -> SandboxServer:
-    """The running sandbox, fresh: no accounts, default settings, an adjustable clock."""
+    Its clock is the process's: a test that moves time asks for `clock` (tests/clock.py).
+    """
     live_server.state.reset()
-    live_server.state.clock = clock
     return live_server
 
 

@@ -8,7 +8,12 @@ import pytest
 import requests
 
 from sandbox import SandboxServer
+from sandbox.models import Account, Event
+from sandbox.times import format_time
 from tests.sandbox.conftest import TIMEOUT, Api
+
+# Every test here reads "today": the clock stands still while each runs (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
 
 TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -101,13 +106,56 @@ def test_event_shape(api: Api) -> None:
     assert len(events) == len({e["event_uid"] for e in events})
 
 
-def test_to_is_exclusive_and_the_zone_sets_day_boundaries(api: Api) -> None:
-    first = window(1)
-    utc = all_events(api, tzid="Etc/UTC", **first)
-    assert utc and all(e["start"][:10] < first["to"] for e in utc)
-    tokyo = all_events(api, tzid="Asia/Tokyo", **first)
-    # Tokyo's day starts nine hours before UTC's: 09:00Z stand-ups move out of it.
-    assert {e["event_uid"] for e in tokyo} != {e["event_uid"] for e in utc}
+def plant(sandbox: SandboxServer, tokens: dict[str, Any], calendar_id: str, **times: str) -> None:
+    """Add events (uid=`start/end`) to the token's account, as its calendar provider would."""
+
+    def add(account: Account) -> None:
+        for uid, span in times.items():
+            start, end = span.split("/")
+            stamp = format_time(datetime.now(UTC))
+            account.events.append(Event(uid, calendar_id, uid, start, end, stamp, stamp))
+
+    sandbox.state.change(tokens["sub"], add)
+
+
+def at(day: date, clock: str) -> str:
+    """`day` at `clock` (HH:MM) UTC, in Cronofy's format."""
+    return f"{day.isoformat()}T{clock}:00Z"
+
+
+def test_to_is_exclusive_and_the_zone_sets_day_boundaries(
+    sandbox: SandboxServer, api: Api, tokens: dict[str, Any]
+) -> None:
+    d = today()
+    before, after = d - timedelta(days=1), d + timedelta(days=1)
+    plant(
+        sandbox,
+        tokens,
+        calendars(api)["Work"],
+        # Asia/Tokyo is UTC+9 all year: its day `d` runs from 15:00Z the day before to 15:00Z.
+        late_yesterday=f"{at(before, '15:30')}/{at(before, '16:00')}",  # Tokyo: d 00:30
+        afternoon=f"{at(d, '14:30')}/{at(d, '14:45')}",  # Tokyo: d 23:30
+        evening=f"{at(d, '15:30')}/{at(d, '16:00')}",  # Tokyo: d+1 00:30
+        last_minute=f"{at(d, '23:59')}/{at(after, '00:00')}",
+        next_midnight=f"{at(after, '00:00')}/{at(after, '00:30')}",  # `to` is exclusive
+        all_day=f"{d}/{after}",  # a date is the same day in every zone
+    )
+    planted = {"late_yesterday", "afternoon", "evening", "last_minute", "next_midnight", "all_day"}
+    day = {"from": d.isoformat(), "to": after.isoformat()}
+
+    def uids(tzid: str) -> set[str]:
+        return {e["event_uid"] for e in all_events(api, tzid=tzid, **day)} & planted
+
+    assert uids("Etc/UTC") == {"afternoon", "evening", "last_minute", "all_day"}
+    assert uids("Asia/Tokyo") == {"late_yesterday", "afternoon", "all_day"}
+    # America/Los_Angeles is UTC-8 or UTC-7: its day `d` runs from 08:00Z (or 07:00Z) on.
+    assert uids("America/Los_Angeles") == {
+        "afternoon",
+        "evening",
+        "last_minute",
+        "next_midnight",
+        "all_day",
+    }
 
 
 def test_localized_times(api: Api) -> None:

@@ -41,6 +41,7 @@ def consent(sandbox: SandboxServer, url: str) -> str:
     return query["code"][0]
 
 
+@pytest.mark.usefixtures("clock")  # it reads "today" and expiry times
 def test_the_whole_flow_with_pycronofy(sandbox: SandboxServer, sdk: pycronofy.Client) -> None:
     code = consent(sandbox, sdk.user_auth_link(REDIRECT_URI, state="fidelity"))
     tokens = sdk.get_authorization_from_code(code)
