@@ -1,6 +1,6 @@
 """The new-event form."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,8 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.events.times import next_full_hour
 
 # Cronofy's limits: summary up to 1024 characters, description up to 4096 plain text.
 DURATIONS = [
@@ -51,9 +53,9 @@ class EventForm(FlaskForm):
 
     def suggest_start(self, time_zone: str) -> None:
         """Prefill the next full hour in the user's time zone."""
-        start = datetime.now(ZoneInfo(time_zone)).replace(minute=0, second=0, microsecond=0)
-        start += timedelta(hours=1)
-        self.start_date.data, self.start_time.data = start.date(), start.time()
+        self.start_date.data, self.start_time.data = next_full_hour(
+            datetime.now(UTC), ZoneInfo(time_zone)
+        )
 
     def add_cronofy_errors(self, errors: dict[str, list[str]]) -> None:
         """Show Cronofy's validation errors next to the fields they are about."""

@@ -15,6 +15,7 @@ from app.cronofy.tokens import call_with_token
 from app.dashboard.overview import build_overview
 from app.events import bp
 from app.events.forms import EventForm
+from app.events.times import instant
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import CronofyConnection, ManagedEvent
@@ -51,7 +52,14 @@ def _create(form: EventForm, time_zone: str) -> int | None:
     )
     if connection is None:
         abort(404)
-    start = datetime.combine(form.start_date.data, form.start_time.data, ZoneInfo(time_zone))
+    start = instant(form.start_date.data, form.start_time.data, ZoneInfo(time_zone))
+    if start is None:
+        form.start_time.errors.append(
+            f"{form.start_time.data:%H:%M} does not exist on {form.start_date.data:%-d %B} in "
+            f"{time_zone}: the clocks go forward then. Choose another time."
+        )
+        return 422
+    # In UTC, so a duration across a change of the clocks is as long as it says.
     end = start + timedelta(minutes=form.duration.data)
     # Our own id for the event: upserting it again updates, and it is what delete takes.
     event = ManagedEvent(
@@ -60,7 +68,7 @@ def _create(form: EventForm, time_zone: str) -> int | None:
         calendar_id=calendar_id,
         event_id=f"cc-{secrets.token_hex(16)}",
         summary=form.summary.data,
-        starts_at=start.astimezone(UTC),
+        starts_at=start,
     )
     # Remember the event before asking Cronofy, so an event that exists is never untracked.
     db.session.add(event)
