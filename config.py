@@ -20,12 +20,12 @@ INSTANCE_DIR = BASE_DIR / "instance"
 DEFAULT_SCOPE = "read_account list_calendars read_events create_event delete_event"
 
 # Every Cronofy application lives in one data center; each has an app host (the browser's
-# authorization page) and an API host (tokens and /v1). See shared/cronofy-api.md.
+# authorization page) and an API host (tokens and /v1). See docs/cronofy.md.
 DATA_CENTERS = ("us", "uk", "de", "au", "ca", "sg")
 
-# The bundled sandbox (`python -m sandbox`) answers on these when no credentials are set.
-SANDBOX_APP_URL = "http://127.0.0.1:5001"
-SANDBOX_API_URL = "http://127.0.0.1:5002"
+# `make run` serves the app on PORT and, when no Cronofy credentials are set, the bundled
+# sandbox on the next two ports: its authorization page on PORT+1, its API on PORT+2.
+DEFAULT_PORT = 5000
 SANDBOX_CLIENT_ID = "sandbox-client"
 SANDBOX_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 - the sandbox's public demo credential
 
@@ -83,6 +83,25 @@ def secret_key_problem(key: str | None) -> str | None:
     if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 8:
         return f"SECRET_KEY is too weak (use {MIN_SECRET_KEY_LENGTH}+ random characters)"
     return None
+
+
+def local_port(value: str | None) -> int:
+    """The port `make run` serves on (PORT): the sandbox takes the two after it."""
+    try:
+        port = int(value or DEFAULT_PORT)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65533:
+        raise ConfigError(
+            f"PORT={value!r} is not a port for the app; use a number such as 5050 "
+            "(the sandbox then takes 5051 and 5052)."
+        )
+    return port
+
+
+def sandbox_urls(port: int) -> tuple[str, str]:
+    """The (app host, API host) URLs of the sandbox that `make run` starts beside the app."""
+    return f"http://127.0.0.1:{port + 1}", f"http://127.0.0.1:{port + 2}"
 
 
 def _proxy_count(value: str | None) -> int:
@@ -189,9 +208,12 @@ class Config:
 class DevelopmentConfig(Config):
     """Local development: the bundled sandbox unless Cronofy credentials are set."""
 
+    PORT = DEFAULT_PORT
+
     def __init__(self) -> None:
         _load_dotenv()
         super().__init__()
+        self.PORT = local_port(_env("PORT"))
         self.SECRET_KEY = self.SECRET_KEY or _instance_secret(
             "secret_key", lambda: secrets.token_urlsafe(48)
         )
@@ -202,8 +224,9 @@ class DevelopmentConfig(Config):
             self.CRONOFY_USES_SANDBOX = True
             self.CRONOFY_CLIENT_ID = SANDBOX_CLIENT_ID
             self.CRONOFY_CLIENT_SECRET = SANDBOX_CLIENT_SECRET
-            self.CRONOFY_APP_URL = (_env("CRONOFY_APP_URL") or SANDBOX_APP_URL).rstrip("/")
-            self.CRONOFY_API_URL = (_env("CRONOFY_API_URL") or SANDBOX_API_URL).rstrip("/")
+            app_url, api_url = sandbox_urls(self.PORT)
+            self.CRONOFY_APP_URL = (_env("CRONOFY_APP_URL") or app_url).rstrip("/")
+            self.CRONOFY_API_URL = (_env("CRONOFY_API_URL") or api_url).rstrip("/")
 
 
 class TestingConfig(Config):

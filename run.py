@@ -1,51 +1,59 @@
-"""`make run`: serve the app on http://127.0.0.1:5000 for local use.
+"""`make run`: serve the app on http://127.0.0.1:5000 (or `make run PORT=5050`) for local use.
 
-With no Cronofy credentials configured, the bundled sandbox is started on ports 5001 (its
-authorization page) and 5002 (its API) in the same process, and the app talks to it.
+With no Cronofy credentials configured, the bundled sandbox is started in the same process,
+its authorization page on PORT+1 and its API on PORT+2. It keeps its accounts and
+authorizations in instance/sandbox-state.json, beside the app's database and keys, so a
+restart keeps every connection working; `make reset` forgets them all.
 This file is the only place where the app and the sandbox meet.
 """
 
 import os
+import socket
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
 from app import create_app
+from config import INSTANCE_DIR, ConfigError
 
-HOST, PORT = "127.0.0.1", 5000
+if TYPE_CHECKING:
+    from sandbox import SandboxServer
+
+HOST = "127.0.0.1"
+SANDBOX_STATE_FILE = INSTANCE_DIR / "sandbox-state.json"
 
 
 def main() -> None:
     os.environ.setdefault("APP_CONFIG", "development")
-    app = create_app()
-    config = app.config
-    sandbox = None
-    if config["CRONOFY_USES_SANDBOX"]:
-        from sandbox import SandboxServer, SandboxState
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        sys.exit(str(exc))
+    port: int = app.config["PORT"]
+    sandbox = _sandbox(app, port) if app.config["CRONOFY_USES_SANDBOX"] else None
+    ports = {port: "the app"}
+    if sandbox is not None:
+        ports[_port(app.config["CRONOFY_APP_URL"])] = "the sandbox's authorization page"
+        ports[_port(app.config["CRONOFY_API_URL"])] = "the sandbox's API"
+    _check_free(ports)
 
-        app_port = _port(config["CRONOFY_APP_URL"])
-        api_port = _port(config["CRONOFY_API_URL"])
-        redirect_uris = [
-            f"http://{HOST}:{PORT}/auth/cronofy/callback",
-            f"http://localhost:{PORT}/auth/cronofy/callback",
-        ]
-        sandbox = SandboxServer(
-            state=SandboxState(redirect_uris=redirect_uris),
-            app_port=app_port,
-            api_port=api_port,
-        )
+    if sandbox is not None:
         sandbox.start()
         print(f" * Cronofy: the bundled sandbox ({sandbox.app_url}, {sandbox.api_url})")
+        print(f" * Its accounts and tokens are kept in {_shown(sandbox.state.state_file)}")
     else:
-        print(f" * Cronofy: {config['CRONOFY_APP_URL']} and {config['CRONOFY_API_URL']}")
-    print(f" * Open http://{HOST}:{PORT} in your browser (Ctrl-C to stop)")
+        print(f" * Cronofy: {app.config['CRONOFY_APP_URL']} and {app.config['CRONOFY_API_URL']}")
+    print(f" * Open http://{HOST}:{port} in your browser (Ctrl-C to stop)", flush=True)
     try:
         # No debugger and no reloader: a traceback page must never be served, and the
         # reloader would start a second sandbox.
         app.run(
             HOST,
-            PORT,
+            port,
             debug=False,
             use_reloader=False,
             threaded=True,
@@ -56,6 +64,43 @@ def main() -> None:
             sandbox.stop()
 
 
+def _sandbox(app: Flask, port: int) -> "SandboxServer":
+    """The sandbox, not yet started, registering this app's callback on `port`."""
+    from sandbox import SandboxServer, SandboxState
+
+    state_file = Path(os.environ.get("SANDBOX_STATE_FILE") or SANDBOX_STATE_FILE)
+    try:
+        state = SandboxState(
+            redirect_uris=[
+                f"http://{HOST}:{port}/auth/cronofy/callback",
+                f"http://localhost:{port}/auth/cronofy/callback",
+            ],
+            state_file=state_file,
+        )
+    except ValueError as exc:  # a state file this version cannot read
+        sys.exit(f"{exc}. Move it away, or run `make reset` to start over.")
+    return SandboxServer(
+        state=state,
+        app_port=_port(app.config["CRONOFY_APP_URL"]),
+        api_port=_port(app.config["CRONOFY_API_URL"]),
+    )
+
+
+def _check_free(ports: dict[int, str]) -> None:
+    """Stop with one line naming the setting when a port is taken (AirPlay takes 5000 on macOS)."""
+    for port, what in ports.items():
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As the servers will: a port left in TIME_WAIT by the last run counts as free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((HOST, port))
+            except OSError:
+                sys.exit(
+                    f"Port {port}, for {what}, is in use by another program: "
+                    "choose other ports with `make run PORT=5050` (or PORT in .env)."
+                )
+
+
 class PathOnlyRequestHandler(WSGIRequestHandler):
     """Log requests without their query string: the OAuth callback's carries the code."""
 
@@ -64,10 +109,20 @@ class PathOnlyRequestHandler(WSGIRequestHandler):
 
 
 def _port(url: str) -> int:
-    try:
-        return int(url.rsplit(":", 1)[1].split("/", 1)[0])
-    except (IndexError, ValueError):
+    port = urlsplit(url).port
+    if port is None:
         sys.exit(f"Cannot run the sandbox at {url}: the URL needs an explicit port.")
+    return port
+
+
+def _shown(path: Path | None) -> str:
+    """`path` relative to the working directory when it is inside it."""
+    if path is None:
+        return "memory only"
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 if __name__ == "__main__":

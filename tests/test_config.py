@@ -18,6 +18,7 @@ SETTINGS = (
     "CRONOFY_SCOPE",
     "APP_CONFIG",
     "TOKEN_ENCRYPTION_KEYS",
+    "PORT",
 )
 
 
@@ -87,6 +88,23 @@ def test_development_without_credentials_uses_the_sandbox(clean_env, tmp_path):
     keys_after_restart = load_config("development").TOKEN_ENCRYPTION_KEYS
     assert keys_after_restart == [token_key]
     assert config.SQLALCHEMY_DATABASE_URI.endswith("app.db")
+
+
+def test_the_sandbox_follows_the_port(clean_env):
+    clean_env.setenv("PORT", "5050")
+    config = load_config("development")
+    assert config.PORT == 5050
+    assert (config.CRONOFY_APP_URL, config.CRONOFY_API_URL) == (
+        "http://127.0.0.1:5051",
+        "http://127.0.0.1:5052",
+    )
+
+
+@pytest.mark.parametrize("value", ["http", "0", "-5", "65534", "5000.5"])
+def test_a_port_that_is_not_a_port_stops_start_up_naming_the_setting(clean_env, value):
+    clean_env.setenv("PORT", value)
+    with pytest.raises(ConfigError, match=f"^PORT='{value}' is not a port for the app; use"):
+        load_config("development")
 
 
 def test_production_refuses_to_start_without_secrets(clean_env):
