@@ -1,4 +1,4 @@
-"""The /v1 API on the API host: bearer tokens, scopes, and the endpoints of contract 6-9."""
+"""The /v1 API on the API host: bearer tokens, scopes, and the endpoints of docs/cronofy.md."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -205,7 +205,7 @@ def _writable(acc: Account, calendar_id: str) -> Response | None:
     calendar = acc.calendar(calendar_id)
     if calendar is None:
         return json_response(404, {"error": "not_found"})
-    # The contract only says such calendars are refused. 403 is the strict reading ("you may
+    # Cronofy documents only that such calendars are refused. 403 is the strict reading ("you may
     # not write here"); the body names the reason, since a bare 403 means a missing scope.
     if calendar.deleted:
         return json_response(403, {"error": "calendar_deleted"})

@@ -82,7 +82,7 @@ def parse_query(args: MultiDict[str, str], now: datetime) -> EventQuery | Errors
         ("to", today + timedelta(days=DEFAULT_DAYS_AHEAD)),
     ):
         text = args.get(name)
-        # Dates only (the contract's reading); a time here is refused rather than guessed at.
+        # Dates only (docs/cronofy.md §7); a time here is refused rather than guessed at.
         parsed = default if text is None else parse_date(text)
         if parsed is None:
             errors[name] = _error("invalid", "must be a date (YYYY-MM-DD)")

@@ -1,4 +1,4 @@
-"""Records to Cronofy's JSON shapes (contract sections 6-8); the only place those shapes live."""
+"""Records to Cronofy's JSON shapes (docs/cronofy.md §5-7); the only place those shapes live."""
 
 from datetime import datetime
 from typing import Any

@@ -20,7 +20,7 @@ class CronofyRateLimited(CronofyError):
 
 
 class CronofyBadResponse(CronofyError):
-    """Cronofy answered with something that is not the JSON the contract describes."""
+    """Cronofy answered with something that is not the JSON Cronofy documents."""
 
     user_message = "Cronofy sent an answer this app could not read. Please try again later."
 
