@@ -171,7 +171,7 @@ def read_events(session: Session) -> Response:
     query = events.parse_query(request.args, datetime.fromtimestamp(state.clock(), UTC))
     if not isinstance(query, events.EventQuery):
         return json_response(422, {"errors": query})
-    found = state.read(session.account_id, lambda acc: events.select(acc, query))
+    found = state.read_events(session.account_id, lambda acc: events.select(acc, query))
     if isinstance(found, dict):
         return json_response(422, {"errors": found})
     size = state.settings["page_size"]

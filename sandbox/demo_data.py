@@ -1,4 +1,9 @@
-"""Believable calendars and events for a new account, the same for the same account and day."""
+"""Believable calendars and events for a new account, the same for the same account and day.
+
+An account's routine (stand-ups, meetings, weekend plans) always reaches two weeks ahead:
+`extend_routine` adds the days that came into range since the account was made, so a sandbox
+that keeps its state (`make run`) still shows a full fortnight weeks later.
+"""
 
 import random
 from datetime import UTC, date, datetime, time, timedelta
@@ -46,14 +51,15 @@ _FAMILY = [
 class _Builder:
     """Collects the events of one account while the generator walks the days."""
 
-    def __init__(self, account_id: str, stamp: str) -> None:
+    def __init__(self, account_id: str, stamp: str, key: str = "") -> None:
         self.account_id = account_id
         self.stamp = stamp
+        self.key = key  # what makes these events' uids differ from other batches'
         self.events: list[Event] = []
 
     def add(self, calendar: Calendar, summary: str, start: str, end: str, **extra: str) -> None:
-        """Add one event; its uid is derived from the account and its position."""
-        seed = f"{self.account_id}:{len(self.events)}:{summary}"
+        """Add one event; its uid is derived from the account, the batch and its position."""
+        seed = f"{self.account_id}:{self.key}{len(self.events)}:{summary}"
         self.events.append(
             Event(
                 event_uid=ids.event_uid_for(seed),
@@ -100,30 +106,9 @@ def build_account(email: str, provider: str, today: date, now: datetime) -> Acco
     old = calendar(main, "Old projects", deleted=True)
     family = calendar(second, "Family", primary=True)
 
-    rng = random.Random(f"{account_id}:{today.isoformat()}")  # noqa: S311 (demo data, not secrets)
     events = _Builder(account_id, format_time(now))
     for offset in range(DAYS):
-        day = today + timedelta(days=offset)
-        if day.weekday() < 5:
-            start, end = _timed(_at(day, 9, 30), 15)
-            events.add(work, "Team stand-up", start, end, description="Daily check-in.")
-            events.add(work, "Focus time", *_timed(_at(day, 13), 90))
-            for hour, meeting in zip(
-                sorted(rng.sample([10, 11, 15, 16], 2)), rng.sample(_MEETINGS, 2), strict=True
-            ):
-                summary, place, notes = meeting
-                minutes = rng.choice([30, 45, 60])
-                events.add(
-                    work,
-                    summary,
-                    *_timed(_at(day, hour), minutes),
-                    description=notes,
-                    location=place,
-                )
-        else:
-            for hour, (summary, place) in zip([9, 11, 17], rng.sample(_FAMILY, 3), strict=True):
-                extra = {"location": place} if place else {}
-                events.add(family, summary, *_timed(_at(day, hour), 60), **extra)
+        _routine(events, today + timedelta(days=offset), work, family)
 
     # All-day events are dates with an exclusive end, like Cronofy's.
     def all_day(offset: int, days: int) -> tuple[str, str]:
@@ -150,4 +135,52 @@ def build_account(email: str, provider: str, today: date, now: datetime) -> Acco
         profiles=profiles,
         calendars=[work, holidays, old, family],
         events=events.events,
+        routine_through=(today + timedelta(days=DAYS - 1)).isoformat(),
     )
+
+
+def extend_routine(account: Account, today: date, now: datetime) -> bool:
+    """Add the routine of each day up to two weeks from `today` not yet added; True if any.
+
+    The new events read as if they had always been there (their `updated` is the account's
+    first event's), like events that drift into the window Cronofy reads.
+    """
+    if account.routine_through is None:
+        return False  # made before routines were tracked: leave it as it is
+    last = today + timedelta(days=DAYS - 1)
+    day = date.fromisoformat(account.routine_through) + timedelta(days=1)
+    if day > last:
+        return False
+    work = next((c for c in account.calendars if c.name == "Work" and not c.deleted), None)
+    family = next((c for c in account.calendars if c.name == "Family" and not c.deleted), None)
+    stamp = account.events[0].updated if account.events else format_time(now)
+    while day <= last:
+        batch = _Builder(account.account_id, stamp, key=f"{day.isoformat()}:")
+        _routine(batch, day, work, family)
+        account.events += batch.events
+        day += timedelta(days=1)
+    account.routine_through = last.isoformat()
+    return True
+
+
+def _routine(
+    events: _Builder, day: date, work: Calendar | None, family: Calendar | None
+) -> None:
+    """One day's repeating events: work on weekdays, family plans at weekends."""
+    rng = random.Random(f"{events.account_id}:{day.isoformat()}")  # noqa: S311 (demo data)
+    if day.weekday() < 5 and work is not None:
+        start, end = _timed(_at(day, 9, 30), 15)
+        events.add(work, "Team stand-up", start, end, description="Daily check-in.")
+        events.add(work, "Focus time", *_timed(_at(day, 13), 90))
+        for hour, meeting in zip(
+            sorted(rng.sample([10, 11, 15, 16], 2)), rng.sample(_MEETINGS, 2), strict=True
+        ):
+            summary, place, notes = meeting
+            minutes = rng.choice([30, 45, 60])
+            events.add(
+                work, summary, *_timed(_at(day, hour), minutes), description=notes, location=place
+            )
+    elif day.weekday() >= 5 and family is not None:
+        for hour, (summary, place) in zip([9, 11, 17], rng.sample(_FAMILY, 3), strict=True):
+            extra = {"location": place} if place else {}
+            events.add(family, summary, *_timed(_at(day, hour), 60), **extra)

@@ -72,6 +72,8 @@ class Account(Record):
     profiles: list[Profile] = field(default_factory=list)
     calendars: list[Calendar] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    # The last day (YYYY-MM-DD) the demo routine has been generated for (sandbox/demo_data.py).
+    routine_through: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:

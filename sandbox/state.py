@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from sandbox import ids, scopes
-from sandbox.demo_data import PROVIDERS, build_account
+from sandbox.demo_data import PROVIDERS, build_account, extend_routine
 from sandbox.models import Account, Code, Grant
 
 T = TypeVar("T")
@@ -386,6 +386,15 @@ class SandboxState:
         """Run `view` on an account under the lock; NotFound if it is gone."""
         with self._lock:
             return view(self._account(account_id))
+
+    def read_events(self, account_id: str, view: Callable[[Account], T]) -> T:
+        """Like `read`, once the demo routine reaches two weeks from today again."""
+        with self._lock:
+            account = self._account(account_id)
+            moment = datetime.fromtimestamp(self.clock(), UTC)
+            if extend_routine(account, moment.date(), moment):
+                self._save()
+            return view(account)
 
     def change(self, account_id: str, edit: Callable[[Account], T]) -> T:
         """Run `edit` on an account under the lock and persist the result."""

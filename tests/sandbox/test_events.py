@@ -393,3 +393,14 @@ def test_last_modified_filters_on_updated(api: Api) -> None:
     assert [
         e["event_id"] for e in all_events(api, only_managed="true", last_modified=earlier)
     ] == ["app-1"]
+
+
+def test_the_demo_routine_keeps_reaching_two_weeks_ahead(sandbox: SandboxServer, connect, clock):
+    sandbox.state.set_settings(access_token_lifetime=30 * 86400)
+    api = Api(sandbox, connect()["access_token"])
+    clock.advance(10 * 86400)  # ten days later, the account still has a routine ahead
+    stand_ups = {
+        e["start"][:10] for e in all_events(api, **window(14)) if e["summary"] == "Team stand-up"
+    }
+    weekdays = [today() + timedelta(days=n) for n in range(14)]
+    assert stand_ups == {d.isoformat() for d in weekdays if d.weekday() < 5}
