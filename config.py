@@ -111,6 +111,9 @@ class Config:
     # any of them decrypts. Deliberately separate from SECRET_KEY. See "Rotating keys".
     TOKEN_ENCRYPTION_KEYS: ClassVar[list[str]] = []
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'app.db'}"
+    # Test each pooled connection with a round trip before use. After a server restart, a
+    # failover or pg_terminate_backend, the first view would otherwise answer 500 (/healthz
+    # 503) on a dead connection: tests/test_database_drops.py measures both.
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar = {"pool_pre_ping": True}
 
     CRONOFY_CLIENT_ID: str | None = None
