@@ -15,9 +15,11 @@ import redis
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import RateLimitItem
 from limits.errors import StorageError
 from limits.storage import MemoryStorage
 from limits.strategies import STRATEGIES, RateLimiter
+from limits.util import WindowStats
 
 from config import ConfigError
 
@@ -79,18 +81,19 @@ class FallbackRateLimiter:
 
     @property
     def counting_in_memory(self) -> bool:
+        """Whether this process is counting in memory because the store is unreachable."""
         return self._down
 
-    def hit(self, item, *identifiers: str, cost: int = 1) -> bool:
+    def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
         return self._call("hit", item, *identifiers, cost=cost)
 
-    def test(self, item, *identifiers: str, cost: int = 1) -> bool:
+    def test(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
         return self._call("test", item, *identifiers, cost=cost)
 
-    def get_window_stats(self, item, *identifiers: str):
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
         return self._call("get_window_stats", item, *identifiers)
 
-    def clear(self, item, *identifiers: str) -> None:
+    def clear(self, item: RateLimitItem, *identifiers: str) -> None:
         return self._call("clear", item, *identifiers)
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
