@@ -130,6 +130,9 @@ class Config:
     # any of them decrypts. Deliberately separate from SECRET_KEY. See "Rotating keys".
     TOKEN_ENCRYPTION_KEYS: ClassVar[list[str]] = []
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'app.db'}"
+    # Test each pooled connection with a round trip before use. After a server restart, a
+    # failover or pg_terminate_backend, the first view would otherwise answer 500 (/healthz
+    # 503) on a dead connection: tests/test_database_drops.py measures both.
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar = {"pool_pre_ping": True}
 
     CRONOFY_CLIENT_ID: str | None = None
@@ -180,6 +183,14 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"  # one process; production needs a shared store
     RATELIMIT_KEY_PREFIX = "calendar-connect"
     RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a 429
+    # A Redis that has not connected or answered within this many seconds is unreachable:
+    # the attempt is counted in this process's memory instead (app/security/limits.py).
+    RATELIMIT_STORAGE_TIMEOUT = 1.0
+    # While the store is unreachable, one request tries it again at most this often.
+    RATELIMIT_STORAGE_RETRY_SECONDS = 10.0
+    # Flask-Limiter's own fallback stays off: it falls back on every exception, real errors
+    # included, and fails the requests already waiting on the store when it switches.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = False
     RATELIMIT_LOGIN = "10 per minute; 100 per hour"
     RATELIMIT_REGISTER = "5 per minute; 50 per hour"
     RATELIMIT_CONNECT = "10 per minute; 100 per hour"

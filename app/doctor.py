@@ -1,4 +1,4 @@
-"""`flask doctor`: check a deployment's settings, database and Cronofy hosts, with fixes."""
+"""`flask doctor`: check a deployment's settings, database, rate-limit store and Cronofy hosts."""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from cryptography.fernet import Fernet
 from flask import Flask, current_app, url_for
 from flask.cli import with_appcontext
+from limits.storage import MemoryStorage, RedisStorage
 from sqlalchemy import text
 
 from app.extensions import db
@@ -158,6 +159,40 @@ def check_database(app: Flask) -> Iterator[Finding]:
         )
 
 
+def shown_storage_uri(uri: str) -> str:
+    """The rate-limit store's URI without its user, password or query (which may hold one)."""
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+
+
+def check_rate_limit_store(app: Flask) -> Iterator[Finding]:
+    limiter = app.extensions.get("rate_limiter")
+    if limiter is None or not limiter.enabled:
+        yield Finding(True, "rate-limit store", "rate limits are switched off (RATELIMIT_ENABLED)")
+        return
+    uri = shown_storage_uri(str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://"))
+    storage = limiter.storage
+    if isinstance(storage, MemoryStorage):
+        yield Finding(True, "rate-limit store", f"{uri} (each process counts on its own)")
+        return
+    try:
+        if isinstance(storage, RedisStorage):
+            storage.get_connection().ping()
+        elif not storage.check():
+            raise ConnectionError("no answer")
+    except Exception as exc:  # any failure to answer is the finding
+        yield Finding(
+            False,
+            "rate-limit store",
+            f"{uri} not reachable ({type(exc).__name__}); until it is, each process "
+            "counts attempts in its own memory",
+            "Check RATELIMIT_STORAGE_URI (host, port, password) and that Redis is running "
+            "and accepts connections from this host.",
+        )
+        return
+    yield Finding(True, "rate-limit store", f"{uri} reachable")
+
+
 def check_cronofy_hosts(app: Flask) -> Iterator[Finding]:
     for name, setting in (("app host", "CRONOFY_APP_URL"), ("API host", "CRONOFY_API_URL")):
         url = str(app.config.get(setting) or "")
@@ -182,6 +217,7 @@ CHECKS: list[Callable[[Flask], Iterator[Finding]]] = [
     check_data_center,
     check_redirect_uri,
     check_database,
+    check_rate_limit_store,
     check_cronofy_hosts,
 ]
 
@@ -194,7 +230,7 @@ def run_checks(app: Flask) -> list[Finding]:
 @click.command("doctor")
 @with_appcontext
 def doctor() -> None:
-    """Check the configuration, the database and the Cronofy hosts; exit 1 on a problem."""
+    """Check settings, database, rate-limit store and Cronofy hosts; exit 1 on a problem."""
     findings = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]
     for finding in findings:
         click.echo(f"{'ok  ' if finding.ok else 'FAIL'}  {finding.name}: {finding.detail}")

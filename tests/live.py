@@ -1,5 +1,7 @@
-"""Real HTTP servers for integration and browser tests: the app and the sandbox."""
+"""Real servers for integration and browser tests: the app, the sandbox, a Redis of its own."""
 
+import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -8,6 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+import redis
 import requests
 from flask import Flask
 from sqlalchemy import create_engine, text
@@ -112,3 +115,68 @@ class ServerProcess:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+# No snapshots, no append-only file: the server never writes to disk.
+NO_DISK = ("--save", "", "--appendonly", "no")
+
+
+class RedisServer:
+    """A Redis server of the test's own on a free port, which the test can kill and restart.
+
+    Nothing is saved to disk: a restarted server starts empty, like one that lost its data.
+    """
+
+    def __init__(self, password: str | None = None) -> None:
+        executable = shutil.which("redis-server")
+        if executable is None:
+            raise FileNotFoundError("redis-server is not on PATH")
+        self.executable = executable
+        self.port = free_port()
+        self.password = password
+        auth = f":{password}@" if password else ""
+        self.url = f"redis://{auth}127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start the server on its port and wait until it answers PING."""
+        command = [self.executable, "--bind", "127.0.0.1", "--port", str(self.port), *NO_DISK]
+        if self.password:
+            command += ["--requirepass", self.password]
+        self.process = subprocess.Popen(  # noqa: S603 - redis-server with fixed arguments
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+        try:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"redis-server exited while starting on {self.port}")
+                try:
+                    client.ping()
+                    return
+                except redis.ConnectionError:
+                    time.sleep(0.02)
+            raise RuntimeError(f"redis-server did not answer on {self.port}")
+        finally:
+            client.close()
+
+    def kill(self) -> None:
+        """Kill the server (SIGKILL: no goodbye to its clients) and wait until it is gone."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def client(self):
+        """A client of this server, for the test to look at its keys."""
+        return redis.Redis.from_url(self.url, socket_connect_timeout=1, decode_responses=True)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.kill()

@@ -8,7 +8,9 @@ import requests
 from flask import Flask
 
 from app import create_app
+from tests.conftest import built_app, unavailable
 from tests.helpers import API_URL, APP_URL
+from tests.live import RedisServer, free_port
 
 STRONG_SECRET = "kV3p-9qLx_T2mZr8Wd4Yh7Bn1Cs6Fg0J-doctor"
 GOOD_KEY = "vWQ6IF0-kqsWbQjbx8yeVWbgrzRCN3Ks3h2JK-LNPzQ="
@@ -42,6 +44,7 @@ def test_a_healthy_setup_passes_every_check(app, cronofy):
         "ok    CRONOFY_REDIRECT_URI: computed from each request",
         f"ok    database: reachable ({dialect})",
         "ok    migrations: at head (22121d5c715d)",
+        "ok    rate-limit store: memory:// (each process counts on its own)",
         f"ok    Cronofy app host: {APP_URL} answered 404",  # any answer means reachable
         f"ok    Cronofy API host: {API_URL} answered 200",
         "All checks passed.",
@@ -190,6 +193,71 @@ def test_a_database_that_is_not_migrated(tmp_path, cronofy):
     assert _failure(output, "migrations") == (
         "FAIL  migrations: database at none, code expects 22121d5c715d",
         "      fix: Run `flask --app wsgi db upgrade`.",
+    )
+
+
+STORE_FIX = (
+    "      fix: Check RATELIMIT_STORAGE_URI (host, port, password) and that Redis is running "
+    "and accepts connections from this host."
+)
+
+
+def _redis_server(password: str) -> RedisServer:
+    try:
+        return RedisServer(password=password)
+    except FileNotFoundError as exc:
+        unavailable(f"{exc}: the rate-limit store checks start their own server")
+
+
+def test_an_unreachable_rate_limit_store(database_url, cronofy):
+    port = free_port()
+    store = f"redis://limiter:store-pw@127.0.0.1:{port}/0?socket_timeout=2"
+    with built_app(
+        database_url, RATELIMIT_STORAGE_URI=store, CRONOFY_APP_URL=APP_URL, CRONOFY_API_URL=API_URL
+    ) as app:
+        status, output = doctor(app, cronofy)
+    assert status == 1
+    assert _failure(output, "rate-limit store") == (
+        f"FAIL  rate-limit store: redis://127.0.0.1:{port}/0 not reachable (ConnectionError); "
+        "until it is, each process counts attempts in its own memory",
+        STORE_FIX,
+    )
+    assert "store-pw" not in output
+    assert "limiter" not in output
+    assert lines(output)[-1] == "1 problem(s) found."
+
+
+def test_a_reachable_rate_limit_store_and_a_wrong_password(database_url, cronofy):
+    with _redis_server("store-pw") as server:
+        for password, expected in (
+            ("store-pw", f"ok    rate-limit store: redis://127.0.0.1:{server.port}/0 reachable"),
+            (
+                "stale-pw",
+                f"FAIL  rate-limit store: redis://127.0.0.1:{server.port}/0 not reachable "
+                "(AuthenticationError); until it is, each process counts attempts in its own "
+                "memory",
+            ),
+        ):
+            with built_app(
+                database_url,
+                RATELIMIT_STORAGE_URI=f"redis://:{password}@127.0.0.1:{server.port}/0",
+                CRONOFY_APP_URL=APP_URL,
+                CRONOFY_API_URL=API_URL,
+            ) as app:
+                status, output = doctor(app, cronofy)
+            assert expected in lines(output), output
+            assert status == (0 if password == "store-pw" else 1)
+            assert "-pw" not in output
+
+
+def test_rate_limits_switched_off(database_url, cronofy):
+    with built_app(
+        database_url, RATELIMIT_ENABLED=False, CRONOFY_APP_URL=APP_URL, CRONOFY_API_URL=API_URL
+    ) as app:
+        status, output = doctor(app, cronofy)
+    assert status == 0, output
+    assert "ok    rate-limit store: rate limits are switched off (RATELIMIT_ENABLED)" in lines(
+        output
     )
 
 

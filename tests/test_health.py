@@ -1,7 +1,11 @@
 """/healthz answers a load balancer: 200 while the database answers, 503 when it does not."""
 
+import logging
+
 from app import create_app
+from tests.conftest import built_app
 from tests.helpers import csrf_token
+from tests.live import free_port
 
 
 def test_healthy(client):
@@ -28,6 +32,25 @@ def test_unhealthy_when_the_database_does_not_answer(caplog):
     assert response.get_json() == {"status": "unavailable"}
     assert "Health check: database unavailable (OperationalError)" in caplog.messages
     assert not any("pw@" in message for message in caplog.messages)
+
+
+def test_healthy_while_the_rate_limit_store_is_down(database_url, caplog):
+    """/healthz checks the database only: a Redis outage must not take the process out of
+    the load balancer (log-in keeps working on in-memory counts)."""
+    store = f"redis://127.0.0.1:{free_port()}/0"
+    with built_app(database_url, RATELIMIT_STORAGE_URI=store) as app:
+        client = app.test_client()
+        assert client.get("/healthz").status_code == 200
+        login = client.post(
+            "/auth/login",
+            data={"email": "ada@example.com", "password": "x", "csrf_token": csrf_token(client)},
+        )
+        assert login.status_code == 400  # served, the attempt counted in memory
+        assert app.extensions["rate_limiter"].counting.counting_in_memory
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+    assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) == 1
 
 
 def test_only_get(client):

@@ -4,6 +4,8 @@ import secrets
 
 import pytest
 
+from app import create_app
+from config import ConfigError
 from tests.conftest import built_app, unavailable
 from tests.helpers import API_URL, APP_URL, PASSWORD, csrf_token, register
 
@@ -98,6 +100,18 @@ def test_limits_can_be_switched_off(database_url):
     with built_app(database_url, RATELIMIT_ENABLED=False, RATELIMIT_LOGIN="1 per minute") as app:
         client = app.test_client()
         assert [_login(client).status_code for _ in range(3)] == [400, 400, 400]
+
+
+def test_flask_limiters_own_fallback_is_refused(database_url):
+    """It would fall back on every error, real ones included (see app/security/limits.py)."""
+    with pytest.raises(ConfigError, match="RATELIMIT_IN_MEMORY_FALLBACK_ENABLED must stay off"):
+        create_app(
+            "testing",
+            {
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            },
+        )
 
 
 def test_limits_are_kept_in_redis(database_url):
