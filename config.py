@@ -133,7 +133,9 @@ class Config:
     # Test each pooled connection with a round trip before use. After a server restart, a
     # failover or pg_terminate_backend, the first view would otherwise answer 500 (/healthz
     # 503) on a dead connection: tests/test_database_drops.py measures both.
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar = {"pool_pre_ping": True}
+    # hide_parameters: a database error's text (which reaches the log) never carries the
+    # values of its statement: emails, encrypted tokens, calendar data.
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar = {"pool_pre_ping": True, "hide_parameters": True}
 
     CRONOFY_CLIENT_ID: str | None = None
     CRONOFY_CLIENT_SECRET: str | None = None

@@ -163,9 +163,7 @@ def extend_routine(account: Account, today: date, now: datetime) -> bool:
     return True
 
 
-def _routine(
-    events: _Builder, day: date, work: Calendar | None, family: Calendar | None
-) -> None:
+def _routine(events: _Builder, day: date, work: Calendar | None, family: Calendar | None) -> None:
     """One day's repeating events: work on weekdays, family plans at weekends."""
     rng = random.Random(f"{events.account_id}:{day.isoformat()}")  # noqa: S311 (demo data)
     if day.weekday() < 5 and work is not None:

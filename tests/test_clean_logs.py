@@ -298,3 +298,18 @@ def test_the_gunicorn_access_log_escapes_control_characters():
     assert "\n" not in line and "\r" not in line
     assert 'path="/x\\x0aremote=1.2.3.4 status=200"' in line
     assert 'agent="evil\\x0d\\x0aagent"' in line
+
+
+def test_a_database_error_never_carries_the_statements_values(app, caplog):
+    """Its text is what the error handler logs: it must not hold an email or calendar data."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.extensions import db
+
+    with app.app_context(), pytest.raises(SQLAlchemyError) as error:
+        db.session.execute(
+            text("SELECT * FROM no_such_table WHERE x = :value"), {"value": "ada@example.com"}
+        )
+    assert "ada@example.com" not in str(error.value)
+    assert "hidden due to hide_parameters" in str(error.value)

@@ -1,8 +1,8 @@
 """Rate limits on the forms that invite guessing or abuse: log in, register, connect.
 
 The counters live in RATELIMIT_STORAGE_URI (Redis in production). When that store cannot be
-reached, the limits keep working: each process counts in its own memory until the store
-answers again (FallbackRateLimiter). An unreachable Redis never turns a log-in into an error.
+reached or fails, the limits keep working: each process counts in its own memory until the
+store answers again (FallbackRateLimiter). A failing Redis never turns a log-in into an error.
 """
 
 import logging
@@ -35,24 +35,25 @@ TOO_MANY = "Too many attempts from your network in a short time. Wait a minute, 
 # Schemes whose client takes redis-py's socket timeouts.
 REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://")
 
-# What "the store cannot be reached" means: refused, reset, timed out, still loading its data,
-# or refusing our credentials while connecting (redis-py raises all of these as
-# ConnectionError or TimeoutError). Anything else (a WRONGTYPE reply, a bug) is a real error
-# and is raised as usual, never counted around.
-UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# What "the store cannot be used" means: any error of Redis itself. Refused, reset or timed
+# out, still loading its data, refusing our credentials, a read-only replica after a
+# failover, even a key of the wrong type: none of them may turn a log-in into an error page.
+# The warning names the error's class, and `flask doctor` checks the store, so it is found.
+# Errors of anything else (this app's own code) are raised as usual, never counted around.
+STORE_FAILURES = (redis.exceptions.RedisError,)
 
 
-def store_unreachable(exc: BaseException) -> bool:
-    """Whether `exc` says the rate-limit store cannot be reached (rather than failed)."""
+def store_failed(exc: BaseException) -> bool:
+    """Whether `exc` is the rate-limit store failing (rather than this app's code)."""
     if isinstance(exc, StorageError):  # limits' wrapper, when wrap_exceptions is on
         exc = exc.storage_error
-    return isinstance(exc, UNREACHABLE)
+    return isinstance(exc, STORE_FAILURES)
 
 
 class FallbackRateLimiter:
     """A rate-limiting strategy that counts in the main store, or in memory while it is down.
 
-    The first call that finds the store unreachable logs one warning and switches this
+    The first call that finds the store unreachable (or failing) logs one warning and switches this
     process to its in-memory counters. From then on, at most once every `retry_seconds`,
     one call tries the store again; the first that succeeds logs one info line and counting
     returns to the store. Calls made in between never wait on the store.
@@ -81,7 +82,7 @@ class FallbackRateLimiter:
 
     @property
     def counting_in_memory(self) -> bool:
-        """Whether this process is counting in memory because the store is unreachable."""
+        """Whether this process is counting in memory because the store failed."""
         return self._down
 
     def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
@@ -102,7 +103,7 @@ class FallbackRateLimiter:
         try:
             result = getattr(self.main, method)(*args, **kwargs)
         except Exception as exc:
-            if not store_unreachable(exc):
+            if not store_failed(exc):
                 raise
             self._went_down(exc)
             return getattr(self.fallback, method)(*args, **kwargs)
@@ -131,7 +132,7 @@ class FallbackRateLimiter:
             self._down = True
         # The class name only: the exception's text can carry the store's address.
         self.logger.warning(
-            "Rate limit store unreachable (%s): this process counts attempts in memory "
+            "Rate limit store unusable (%s): this process counts attempts in memory "
             "until it answers again (retried every %gs)",
             type(exc).__name__,
             self.retry_seconds,
@@ -142,7 +143,7 @@ class FallbackRateLimiter:
             if not self._down:
                 return
             self._down = False
-        self.logger.info("Rate limit store reachable again: attempts are counted in it again")
+        self.logger.info("Rate limit store usable again: attempts are counted in it again")
 
 
 class ResilientLimiter(Limiter):
