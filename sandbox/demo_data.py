@@ -51,7 +51,16 @@ class _Builder:
         self.stamp = stamp
         self.events: list[Event] = []
 
-    def add(self, calendar: Calendar, summary: str, start: str, end: str, **extra: str) -> None:
+    def add(
+        self,
+        calendar: Calendar,
+        summary: str,
+        start: str,
+        end: str,
+        *,
+        description: str = "",
+        location: str | None = None,
+    ) -> None:
         """Add one event; its uid is derived from the account and its position."""
         seed = f"{self.account_id}:{len(self.events)}:{summary}"
         self.events.append(
@@ -63,7 +72,8 @@ class _Builder:
                 end=end,
                 created=self.stamp,
                 updated=self.stamp,
-                **extra,
+                description=description,
+                location=location,
             )
         )
 
@@ -121,9 +131,8 @@ def build_account(email: str, provider: str, today: date, now: datetime) -> Acco
                     location=place,
                 )
         else:
-            for hour, (summary, place) in zip([9, 11, 17], rng.sample(_FAMILY, 3), strict=True):
-                extra = {"location": place} if place else {}
-                events.add(family, summary, *_timed(_at(day, hour), 60), **extra)
+            for hour, (summary, where) in zip([9, 11, 17], rng.sample(_FAMILY, 3), strict=True):
+                events.add(family, summary, *_timed(_at(day, hour), 60), location=where)
 
     # All-day events are dates with an exclusive end, like Cronofy's.
     def all_day(offset: int, days: int) -> tuple[str, str]:
