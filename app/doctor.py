@@ -195,7 +195,7 @@ def run_checks(app: Flask) -> list[Finding]:
 @with_appcontext
 def doctor() -> None:
     """Check the configuration, the database and the Cronofy hosts; exit 1 on a problem."""
-    findings = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]
+    findings = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]  # a proxy typed as Flask
     for finding in findings:
         click.echo(f"{'ok  ' if finding.ok else 'FAIL'}  {finding.name}: {finding.detail}")
         if not finding.ok:

@@ -1,6 +1,9 @@
 """Rate limits on the forms that invite guessing or abuse: log in, register, connect."""
 
+from typing import cast
+
 from flask import Flask
+from flask.typing import RouteCallable
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -31,7 +34,8 @@ def init_limits(app: Flask) -> Limiter:
     for endpoint, setting in LIMITED_ENDPOINTS.items():
         view = app.view_functions[endpoint]
         # Only POSTs count: reading the form is free, submitting it is what gets guessed.
-        app.view_functions[endpoint] = limiter.limit(
-            app.config[setting], methods=["POST"], error_message=TOO_MANY
-        )(view)
+        limit = limiter.limit(app.config[setting], methods=["POST"], error_message=TOO_MANY)
+        # The limit keeps a view sync (or async); typed Callable[P, R] -> Callable[P, R],
+        # it cannot say so of Flask's union of the two kinds of view.
+        app.view_functions[endpoint] = cast(RouteCallable, limit(view))
     return limiter
