@@ -5,14 +5,8 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    DateField,
-    SelectChoice,
-    SelectField,
-    StringField,
-    TextAreaField,
-    TimeField,
-)
+from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates it
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 # Cronofy's limits: summary up to 1024 characters, description up to 4096 plain text.
