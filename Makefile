@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run reset test test-fast test-dates bench lint format sandbox screenshots clean
+.PHONY: run reset test test-fast test-dates bench lint typecheck format sandbox screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,9 +67,13 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy --strict over app/, sandbox/ and the entry points; the settings are in pyproject.toml.
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy
+
 format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -128,7 +128,8 @@ class Config:
     SECRET_KEY: str | None = None
     # Fernet keys for the tokens stored in the database, newest first: the first encrypts,
     # any of them decrypts. Deliberately separate from SECRET_KEY. See "Rotating keys".
-    TOKEN_ENCRYPTION_KEYS: ClassVar[list[str]] = []
+    # Set per instance in __init__, so no list is shared through the class.
+    TOKEN_ENCRYPTION_KEYS: list[str]
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'app.db'}"
     # Test each pooled connection with a round trip before use. After a server restart, a
     # failover or pg_terminate_backend, the first view would otherwise answer 500 (/healthz
@@ -182,7 +183,7 @@ class Config:
 
     # Flask-Limiter: attempts per client address on the forms that invite guessing.
     RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"  # one process; production needs a shared store
+    RATELIMIT_STORAGE_URI: str | None = "memory://"  # one process; production needs a shared store
     RATELIMIT_KEY_PREFIX = "calendar-connect"
     RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a 429
     # A Redis that has not connected or answered within this many seconds is unreachable:
@@ -255,14 +256,14 @@ class TestingConfig(Config):
     CRONOFY_DATA_CENTER = "us"
     CRONOFY_REDIRECT_URI = None
     CRONOFY_SCOPE = DEFAULT_SCOPE
-    TOKEN_ENCRYPTION_KEYS: ClassVar[list[str]] = [
-        "vWQ6IF0-kqsWbQjbx8yeVWbgrzRCN3Ks3h2JK-LNPzQ="  # used only by the test suite
-    ]
     # Cheap hashes keep the suite fast; test_passwords pins the production cost.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105
 
     def __init__(self) -> None:
         """Ignore the developer's environment so tests behave the same everywhere."""
+        self.TOKEN_ENCRYPTION_KEYS = [
+            "vWQ6IF0-kqsWbQjbx8yeVWbgrzRCN3Ks3h2JK-LNPzQ="  # used only by the test suite
+        ]
 
 
 class ProductionConfig(Config):

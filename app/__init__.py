@@ -82,12 +82,12 @@ def register_commands(app: Flask) -> None:
 def register_error_handlers(app: Flask) -> None:
     """Every error ends on a page of the site, never a traceback."""
 
-    def render_error(error: HTTPException):
+    def render_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
         return render_template("error.html", code=code, name=error.name, error=error), code
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
         error.description = (
             "The form expired or was sent from somewhere else. Go back, reload the page "
             "and try again."
@@ -95,11 +95,11 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(error)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
+    def http_error(error: HTTPException) -> tuple[str, int]:
         return render_error(error)
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):
+    def unexpected_error(error: Exception) -> tuple[str, int]:
         app.logger.exception("Unhandled error")
         from app.extensions import db
 

@@ -45,7 +45,8 @@ def reencrypt() -> None:
             except crypto.InvalidToken:
                 unreadable += 1
                 continue
-            result = db.session.execute(
+            # The session's own connection answers with a CursorResult: it has the rowcount.
+            result = db.session.connection().execute(
                 write,
                 {
                     "id": row[0],

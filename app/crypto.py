@@ -42,4 +42,5 @@ def rotate(ciphertext: str) -> str:
 
 
 def _cipher() -> MultiFernet:
-    return current_app.extensions["token_cipher"]
+    cipher: MultiFernet = current_app.extensions["token_cipher"]
+    return cipher

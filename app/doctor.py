@@ -231,6 +231,7 @@ def run_checks(app: Flask) -> list[Finding]:
 @with_appcontext
 def doctor() -> None:
     """Check settings, database, rate-limit store and Cronofy hosts; exit 1 on a problem."""
+    # Flask types current_app as the app itself, not the proxy it is.
     findings = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]
     for finding in findings:
         click.echo(f"{'ok  ' if finding.ok else 'FAIL'}  {finding.name}: {finding.detail}")

@@ -1,13 +1,16 @@
 """Flask extensions, created once here and bound to an app in `create_app`."""
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, MetaData, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry
 
 
 class Base(DeclarativeBase):
@@ -26,9 +29,18 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+# The models' base class. db.Model is built from Base when db is created, and mypy cannot
+# take a class held by an instance as a base (python/mypy#8603): it checks against Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
+def _sqlite_foreign_keys(
+    dbapi_connection: DBAPIConnection, connection_record: ConnectionPoolEntry
+) -> None:
     """SQLite ignores foreign keys (and ON DELETE CASCADE) unless asked, per connection."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()

@@ -10,7 +10,7 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> tuple[dict[str, str], int]:
     """200 when `SELECT 1` succeeds, else 503; no login, no session, no rate limit."""
     try:
         db.session.execute(text("SELECT 1"))

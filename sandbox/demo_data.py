@@ -57,7 +57,16 @@ class _Builder:
         self.key = key  # what makes these events' uids differ from other batches'
         self.events: list[Event] = []
 
-    def add(self, calendar: Calendar, summary: str, start: str, end: str, **extra: str) -> None:
+    def add(
+        self,
+        calendar: Calendar,
+        summary: str,
+        start: str,
+        end: str,
+        *,
+        description: str = "",
+        location: str | None = None,
+    ) -> None:
         """Add one event; its uid is derived from the account, the batch and its position."""
         seed = f"{self.account_id}:{self.key}{len(self.events)}:{summary}"
         self.events.append(
@@ -69,7 +78,8 @@ class _Builder:
                 end=end,
                 created=self.stamp,
                 updated=self.stamp,
-                **extra,
+                description=description,
+                location=location,
             )
         )
 
@@ -179,6 +189,5 @@ def _routine(events: _Builder, day: date, work: Calendar | None, family: Calenda
                 work, summary, *_timed(_at(day, hour), minutes), description=notes, location=place
             )
     elif day.weekday() >= 5 and family is not None:
-        for hour, (summary, place) in zip([9, 11, 17], rng.sample(_FAMILY, 3), strict=True):
-            extra = {"location": place} if place else {}
-            events.add(family, summary, *_timed(_at(day, hour), 60), **extra)
+        for hour, (summary, where) in zip([9, 11, 17], rng.sample(_FAMILY, 3), strict=True):
+            events.add(family, summary, *_timed(_at(day, hour), 60), location=where)

@@ -218,7 +218,7 @@ def parse_upsert(body: object) -> EventInput | Errors:
     if start is not None and end is not None:
         if isinstance(start, datetime) != isinstance(end, datetime):
             errors["end"] = _error("invalid", "must be a date when start is a date, else a time")
-        elif end < start:  # type: ignore[operator]
+        elif end < start:
             errors["end"] = _error("invalid", "must not be before start")
     tzid = body.get("tzid", "Etc/UTC")
     if not isinstance(tzid, str) or zone(tzid) is None:

@@ -3,6 +3,7 @@
 from typing import Literal
 
 from flask import Flask, Response, render_template
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from sandbox import api, consent, controls, oauth
@@ -13,10 +14,16 @@ from sandbox.web import json_response
 MAX_BODY_BYTES = 1024 * 1024
 
 
+class _InOrderJSON(DefaultJSONProvider):
+    """JSON with keys in the order the sandbox builds them: Cronofy's field order."""
+
+    sort_keys = False
+
+
 def _base(state: SandboxState, host: Literal["app", "api"]) -> Flask:
     app = Flask(__name__, static_folder=None, template_folder="templates")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep Cronofy's field order
+    app.json = _InOrderJSON(app)
     app.extensions["sandbox_state"] = state
     instrument(app, host)
     app.register_blueprint(oauth.bp)

@@ -32,8 +32,8 @@ def _grant_type() -> str | None:
 
 
 def _client_port() -> int | None:
-    port = request.environ.get("REMOTE_PORT")
-    return int(port) if str(port or "").isdigit() else None
+    port = str(request.environ.get("REMOTE_PORT") or "")
+    return int(port) if port.isdigit() else None
 
 
 def instrument(app: Flask, host: Literal["app", "api"]) -> None:

@@ -4,17 +4,18 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Self
 
 
+@dataclass
 class Record:
-    """JSON round-tripping shared by every record."""
+    """JSON round-tripping shared by every record (each a dataclass)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
-        return asdict(self)  # type: ignore[call-overload]
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
         """Rebuild from `to_dict` output, ignoring keys a newer or older version may have."""
-        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
 

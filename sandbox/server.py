@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
 
+from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from sandbox.hosts import create_api_host, create_app_host
@@ -40,13 +41,13 @@ class SandboxServer:
         self.app_url = ""
         self.api_url = ""
 
-    def _serve(self, app: object, port: int) -> str:
+    def _serve(self, app: Flask, port: int) -> str:
         server = make_server(
             self.host,
             port,
             app,
             threaded=True,
-            request_handler=QuietRequestHandler,  # type: ignore[arg-type]
+            request_handler=QuietRequestHandler,
         )
         thread = threading.Thread(target=server.serve_forever, name=f"sandbox:{port}", daemon=True)
         thread.start()

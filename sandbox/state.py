@@ -32,7 +32,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "hang_seconds": 30,
 }
 # name -> (accepted types, lowest, highest); bool is checked apart because bool is an int.
-_SETTING_RULES: dict[str, tuple[tuple[type, ...], float, float]] = {
+_SETTING_RULES: dict[str, tuple[tuple[type[int | float], ...], float, float]] = {
     "access_token_lifetime": ((int,), 1, 31_536_000),
     "latency_ms": ((int,), 0, 60_000),
     "page_size": ((int,), 1, 1000),
@@ -202,7 +202,7 @@ class SandboxState:
         with self._lock:
             return redirect_uri in self._redirect_uris
 
-    def register_redirect_uri(self, uri: str) -> None:
+    def register_redirect_uri(self, uri: object) -> None:
         """Allow one more redirect URI (e.g. the app's live-server port in a test)."""
         uri = _check_redirect_uri(uri)
         with self._lock:
@@ -445,7 +445,7 @@ class SandboxState:
         with self._lock:
             return dict(self._settings)
 
-    def set_settings(self, **changes: Any) -> dict[str, Any]:
+    def set_settings(self, **changes: object) -> dict[str, Any]:
         """Validate all changes first, then apply them together; ValueError names the bad one."""
         for name, value in changes.items():
             if name == "rotate_refresh_tokens":
@@ -461,8 +461,11 @@ class SandboxState:
             self._settings.update(changes)
             return dict(self._settings)
 
-    def add_fault(self, path: str, status_or_hang: int | str, count: int = 1) -> None:
-        """Make the next `count` requests to exactly `path` fail (429/500/502/503) or hang."""
+    def add_fault(self, path: object, status_or_hang: object, count: object = 1) -> None:
+        """Make the next `count` requests to exactly `path` fail (429/500/502/503) or hang.
+
+        The values may come straight from a JSON body: ValueError says which one is wrong.
+        """
         if not isinstance(path, str) or not path.startswith("/"):
             raise ValueError("path must start with /")
         if isinstance(status_or_hang, bool) or status_or_hang not in FAULT_STATUSES:
@@ -517,7 +520,7 @@ class SandboxState:
                 return None
             return profile.profile_name if profile else None
 
-    def rename_calendar(self, calendar_id: str, name: str) -> None:
+    def rename_calendar(self, calendar_id: str, name: object) -> None:
         """Give a calendar any name, e.g. one with HTML in it to test escaping."""
         if not isinstance(name, str) or not name or len(name) > 1024:
             raise ValueError("name must be a string of 1 to 1024 characters")

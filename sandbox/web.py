@@ -11,7 +11,8 @@ _BOOLEANS = {"true": True, "True": True, "false": False, "False": False}
 
 def current_state() -> SandboxState:
     """The state object the running host was built with."""
-    return current_app.extensions["sandbox_state"]
+    state: SandboxState = current_app.extensions["sandbox_state"]
+    return state
 
 
 def body_params() -> dict[str, str] | None:

@@ -13,16 +13,18 @@ worker (the state lives in its memory), and not the app's gunicorn.conf.py.
 """
 
 import os
+from collections.abc import Iterable
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from sandbox.hosts import create_api_host, create_app_host
 from sandbox.state import DEFAULT_REDIRECT_URIS, SandboxState
 
 
-def create_dispatcher(state: SandboxState, app_port: int, api_port: int):
+def create_dispatcher(state: SandboxState, app_port: int, api_port: int) -> WSGIApplication:
     """A WSGI app serving the app host on `app_port` and the API host on `api_port`."""
     app_host, api_host = create_app_host(state), create_api_host(state)
 
-    def dispatch(environ, start_response):
+    def dispatch(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         port = int(environ.get("SERVER_PORT") or 0)
         target = app_host if port == app_port else api_host if port == api_port else None
         if target is None:
@@ -33,7 +35,7 @@ def create_dispatcher(state: SandboxState, app_port: int, api_port: int):
     return dispatch
 
 
-def _from_environment():
+def _from_environment() -> WSGIApplication:
     app_port = int(os.environ.get("SANDBOX_APP_PORT", "5001"))
     api_port = int(os.environ.get("SANDBOX_API_PORT", "5002"))
     state = SandboxState(

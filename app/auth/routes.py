@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
 
 from app.auth import bp
 from app.auth.forms import LoginForm, RegisterForm
@@ -15,18 +16,20 @@ from app.models import User
 
 
 @bp.route("/register", methods=["GET", "POST"])
-def register():
+def register() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = RegisterForm()
     if form.validate_on_submit():
+        assert form.password.data is not None  # DataRequired passed
         user = User(email=form.email.data, password_hash=hash_password(form.password.data))
         db.session.add(user)
         try:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            form.email.errors.append("An account with this email already exists. Log in instead.")
+            taken = "An account with this email already exists. Log in instead."
+            form.email.errors = [*form.email.errors, taken]
         else:
             _start_session(user, remember=False)
             flash("Welcome! Your account is ready.", "success")
@@ -35,14 +38,15 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> Response | tuple[str, int]:
     next_path = safe_next_path(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_path or url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        assert form.password.data is not None  # DataRequired passed
         user = db.session.scalar(select(User).filter_by(email=form.email.data))
-        if verify_password(user.password_hash if user else None, form.password.data):
+        if verify_password(user.password_hash if user else None, form.password.data) and user:
             _start_session(user, remember=form.remember.data)
             return redirect(next_path or url_for("dashboard.index"))
         # One message for both cases, so the form does not reveal which emails exist.
@@ -52,7 +56,7 @@ def login():
 
 @bp.post("/logout")
 @login_required
-def logout():
+def logout() -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     logout_user()

@@ -74,7 +74,7 @@ class CronofyClient:
         body = {"client_id": self.client_id, "client_secret": self.client_secret, **data}
         response = self._send("POST", self.api_url + path, json=body)
         if response.status_code in (400, 401):
-            error = _json_or_empty(response).get("error")
+            error = (_json_object(response) or {}).get("error")
             log.warning("Cronofy %s answered %s (%s)", path, response.status_code, error)
             if error == "invalid_grant":
                 raise errors.InvalidGrant(f"{path}: invalid_grant")
@@ -201,7 +201,7 @@ class CronofyClient:
         if status == 404:
             raise errors.CronofyNotFound(endpoint)
         if status == 422:
-            raise errors.CronofyInvalid(endpoint, _field_errors(_json_or_empty(response)))
+            raise errors.CronofyInvalid(endpoint, _field_errors(_json_object(response) or {}))
         if status == 429:
             raise errors.CronofyRateLimited(endpoint)
         if status >= 500:
@@ -210,7 +210,7 @@ class CronofyClient:
 
     @staticmethod
     def _json(endpoint: str, response: requests.Response) -> JSON:
-        body = _json_or_empty(response, strict=True)
+        body = _json_object(response)
         if body is None:
             log.warning(
                 "Cronofy %s answered %s without a JSON object", endpoint, response.status_code
@@ -219,15 +219,13 @@ class CronofyClient:
         return body
 
 
-def _json_or_empty(response: requests.Response, *, strict: bool = False) -> JSON | None:
-    """The response's JSON object; `{}` (or None when strict) if it has none."""
+def _json_object(response: requests.Response) -> JSON | None:
+    """The response's JSON object, or None if its body is not one."""
     try:
         body = response.json()
     except ValueError:
-        body = None
-    if isinstance(body, dict):
-        return body
-    return None if strict else {}
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def _field_errors(body: JSON) -> dict[str, list[str]]:
@@ -260,4 +258,5 @@ def init_client(app: Flask) -> None:
 
 def cronofy_client() -> CronofyClient:
     """The current app's Cronofy client."""
-    return current_app.extensions["cronofy_client"]
+    client: CronofyClient = current_app.extensions["cronofy_client"]
+    return client

@@ -13,7 +13,7 @@ class ConnectForm(FlaskForm):
     scope = HiddenField(validators=[Optional()])
 
     def validate_scope(self, field: HiddenField) -> None:
-        unknown = set(field.data.split()) - KNOWN_SCOPES
+        unknown = set((field.data or "").split()) - KNOWN_SCOPES
         if unknown:
             raise ValidationError("unknown scope")
 

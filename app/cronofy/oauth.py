@@ -31,4 +31,5 @@ def init_oauth(app: Flask) -> None:
 
 def cronofy_oauth() -> FlaskOAuth2App:
     """The current app's Authlib client for Cronofy."""
-    return current_app.extensions["cronofy_oauth"]
+    client: FlaskOAuth2App = current_app.extensions["cronofy_oauth"]
+    return client

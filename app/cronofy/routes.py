@@ -5,6 +5,7 @@ from authlib.integrations.base_client import OAuthError
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from app.cronofy import bp, errors
 from app.cronofy.client import cronofy_client
@@ -19,7 +20,7 @@ from app.models import CronofyConnection
 
 @bp.post("/connect")
 @login_required
-def connect():
+def connect() -> Response:
     """Send the user to Cronofy's authorization page."""
     form = ConnectForm()
     if not form.validate_on_submit():
@@ -34,7 +35,7 @@ def connect():
 
 
 @bp.get("/callback")
-def callback():
+def callback() -> Response:
     """Finish the authorization: check state, exchange the code, store the tokens.
 
     Every way this can fail ends on the dashboard (or the login page) with a message and
@@ -103,7 +104,7 @@ def _remember_time_zone(connection: CronofyConnection) -> None:
 
 @bp.post("/connections/<int:connection_id>/disconnect")
 @login_required
-def disconnect(connection_id: int):
+def disconnect(connection_id: int) -> Response:
     """Revoke the authorization at Cronofy, then forget its tokens here."""
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -134,7 +135,7 @@ def disconnect(connection_id: int):
     return redirect(url_for("dashboard.index"))
 
 
-def _back_to_dashboard(message: str, category: str = "error"):
+def _back_to_dashboard(message: str, category: str = "error") -> Response:
     flash(message, category)
     return redirect(url_for("dashboard.index"))
 

@@ -79,10 +79,9 @@ def refresh(connection: CronofyConnection, *, stale_access_token: str | None = N
     token is returned without calling Cronofy.
     """
     with _refresh_lock(connection.id) as row:
-        _check_usable(row)
-        if not _expiring(row) and row.access_token != stale_access_token:
-            return row.access_token
-        sent_refresh_token = row.refresh_token
+        access_token, sent_refresh_token = _usable_tokens(row)
+        if not _expiring(row) and access_token != stale_access_token:
+            return access_token
         try:
             response = cronofy_client().refresh(sent_refresh_token)
         except errors.InvalidGrant as exc:
@@ -96,23 +95,24 @@ def refresh(connection: CronofyConnection, *, stale_access_token: str | None = N
             row.status = ConnectionStatus.NEEDS_RECONNECT
             current_app.logger.warning("Connection %s needs reconnecting", row.id)
             raise errors.ConnectionLost(f"connection {row.id} refresh refused") from exc
-        _store_tokens(row, response)
-        return row.access_token
+        return _store_tokens(row, response)
 
 
 def fresh_access_token(connection: CronofyConnection) -> str:
     """A usable access token, refreshed first if it expires within the leeway."""
-    _check_usable(connection)
+    access_token, _ = _usable_tokens(connection)
     if _expiring(connection):
         return refresh(connection)
-    return connection.access_token
+    return access_token
 
 
-def _check_usable(connection: CronofyConnection) -> None:
+def _usable_tokens(connection: CronofyConnection) -> tuple[str, str]:
+    """The (access, refresh) tokens, unless the connection needs reconnecting."""
     if connection.status is ConnectionStatus.NEEDS_RECONNECT:
         raise errors.ConnectionLost(f"connection {connection.id} needs reconnecting")
     if connection.access_token is None or connection.refresh_token is None:
         raise errors.TokensUnreadable(f"connection {connection.id} tokens cannot be decrypted")
+    return connection.access_token, connection.refresh_token
 
 
 def _expiring(connection: CronofyConnection) -> bool:
@@ -120,8 +120,11 @@ def _expiring(connection: CronofyConnection) -> bool:
     return connection.expires_at - leeway <= datetime.now(UTC)
 
 
-def _store_tokens(connection: CronofyConnection, token: dict[str, Any]) -> None:
-    """Copy a token response onto the row, always keeping the newest refresh token."""
+def _store_tokens(connection: CronofyConnection, token: dict[str, Any]) -> str:
+    """Copy a token response onto the row, always keeping the newest refresh token.
+
+    Returns the new access token.
+    """
     try:
         expires_in = int(token.get("expires_in", 3600))
         access_token = str(token["access_token"])
@@ -134,6 +137,7 @@ def _store_tokens(connection: CronofyConnection, token: dict[str, Any]) -> None:
     if token.get("scope"):
         connection.scope = str(token["scope"])
     connection.status = ConnectionStatus.ACTIVE
+    return access_token
 
 
 @contextmanager

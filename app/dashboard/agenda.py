@@ -26,26 +26,22 @@ class AgendaEvent:
 
     @property
     def first_day(self) -> date:
-        return (
-            self.start
-            if isinstance(self.start, date) and not isinstance(self.start, datetime)
-            else self.start.date()
-        )
+        return self.start.date() if isinstance(self.start, datetime) else self.start
 
     @property
     def last_day(self) -> date:
         """The last day the event covers (Cronofy's end is exclusive)."""
-        if self.all_day:
-            return self.end - timedelta(days=1)  # type: ignore[operator]
-        end: datetime = self.end  # type: ignore[assignment]
-        return (end - timedelta(microseconds=1)).date() if end > self.start else end.date()
+        start, end = self.start, self.end
+        if isinstance(start, datetime) and isinstance(end, datetime):
+            return (end - timedelta(microseconds=1)).date() if end > start else end.date()
+        return end - timedelta(days=1)  # all day: the end is the day after the last
 
     @property
     def multi_day(self) -> bool:
         return self.last_day > self.first_day
 
     @property
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[bool, float, str]:
         start = self.start if isinstance(self.start, datetime) else None
         return (not self.all_day, start.timestamp() if start else 0, self.summary.casefold())
 
@@ -57,7 +53,9 @@ class Day:
     events: list[AgendaEvent] = field(default_factory=list)
 
 
-def parse_event_times(raw: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | date, ...] | None:
+def parse_event_times(
+    raw: dict[str, Any], tz: ZoneInfo
+) -> tuple[datetime, datetime] | tuple[date, date] | None:
     """(start, end) in the user's time zone; dates for all-day events; None if unreadable.
 
     Cronofy sends a date (`2026-11-28`) for all-day events and a UTC time
@@ -66,8 +64,8 @@ def parse_event_times(raw: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | dat
     start, end = _when(raw.get("start")), _when(raw.get("end"))
     if start is None or end is None or type(start) is not type(end):
         return None
-    if isinstance(start, datetime):
-        return start.astimezone(tz), end.astimezone(tz)  # type: ignore[union-attr]
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        return start.astimezone(tz), end.astimezone(tz)
     return start, end
 
 

@@ -17,13 +17,16 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.cronofy import errors
-from app.cronofy.client import cronofy_client
+from app.cronofy.client import JSON, cronofy_client
 from app.cronofy.parallel import run_all
 from app.cronofy.tokens import fresh_access_token, retry_with_new_token
 from app.dashboard.agenda import DAYS_SHOWN, AgendaEvent, Day, build_days, parse_event_times
 from app.dashboard.timezones import user_time_zone
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection, ManagedEvent, User
+
+# One data set of a connection: given an access token, Cronofy's list of objects.
+DataSet = Callable[[str], list[JSON]]
 
 # What each scope lets the dashboard do, in the words the page uses.
 FEATURES = {
@@ -102,7 +105,7 @@ def build_overview(user: User, *, profiles: bool = True, events: bool = True) ->
     time_zone = user_time_zone(user)
     today = datetime.now(ZoneInfo(time_zone)).date()
     client = cronofy_client()
-    data_sets: dict[str, Callable[[str], Any]] = {"list_calendars": client.calendars}
+    data_sets: dict[str, DataSet] = {"list_calendars": client.calendars}
     if profiles:
         data_sets["read_account"] = client.profiles
     if events:
@@ -164,13 +167,13 @@ class Fetch:
     view: ConnectionView
     connection: CronofyConnection
     scope: str
-    call: Callable[[str], Any]
+    call: DataSet
     token: str
-    result: Any = None
+    result: list[JSON] | None = None
 
 
 def _plan(
-    view: ConnectionView, connection: CronofyConnection, data_sets: dict[str, Callable]
+    view: ConnectionView, connection: CronofyConnection, data_sets: dict[str, DataSet]
 ) -> list[Fetch]:
     """The calls to make for one connection, with a fresh token (refreshed here if needed).
 

@@ -2,6 +2,7 @@
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from app.dashboard import bp
 from app.dashboard.forms import TimeZoneForm
@@ -20,7 +21,7 @@ PROVIDERS = {
 
 
 @bp.get("/")
-def landing():
+def landing() -> Response | str:
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     return render_template("landing.html")
@@ -28,13 +29,13 @@ def landing():
 
 @bp.get("/dashboard")
 @login_required
-def index():
+def index() -> str:
     return render_template("dashboard/index.html", overview=build_overview(current_user))
 
 
 @bp.get("/settings")
 @login_required
-def settings():
+def settings() -> str:
     """The agenda's time zone; a page of its own, so the dashboard stays light."""
     form = TimeZoneForm(time_zone=current_user.time_zone or "")
     return render_template(
@@ -47,7 +48,7 @@ def settings():
 
 @bp.post("/settings/time-zone")
 @login_required
-def set_time_zone():
+def set_time_zone() -> Response | tuple[str, int]:
     form = TimeZoneForm()
     if form.validate_on_submit():
         current_user.time_zone = form.time_zone.data or None

@@ -5,17 +5,11 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    DateField,
-    SelectChoice,
-    SelectField,
-    StringField,
-    TextAreaField,
-    TimeField,
-)
+from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates it
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.events.times import next_full_hour
+from app.events.times import instant, next_full_hour
 
 # Cronofy's limits: summary up to 1024 characters, description up to 4096 plain text.
 DURATIONS = [
@@ -56,6 +50,19 @@ class EventForm(FlaskForm):
         self.start_date.data, self.start_time.data = next_full_hour(
             datetime.now(UTC), ZoneInfo(time_zone)
         )
+
+    def start_instant(self, time_zone: str) -> datetime | None:
+        """When the event starts, in UTC; None, with the reason on the field, if it never does."""
+        # InputRequired passed, and the fields parsed.
+        assert self.start_date.data is not None and self.start_time.data is not None
+        start = instant(self.start_date.data, self.start_time.data, ZoneInfo(time_zone))
+        if start is None:
+            self.start_time.errors = [
+                *self.start_time.errors,
+                f"{self.start_time.data:%H:%M} does not exist on {self.start_date.data:%-d %B} "
+                f"in {time_zone}: the clocks go forward then. Choose another time.",
+            ]
+        return start
 
     def add_cronofy_errors(self, errors: dict[str, list[str]]) -> None:
         """Show Cronofy's validation errors next to the fields they are about."""

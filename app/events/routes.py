@@ -2,12 +2,12 @@
 
 import secrets
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from wtforms import SelectChoice
+from werkzeug.wrappers import Response
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates it
 
 from app.cronofy import errors
 from app.cronofy.client import cronofy_client
@@ -15,7 +15,6 @@ from app.cronofy.tokens import call_with_token
 from app.dashboard.overview import build_overview
 from app.events import bp
 from app.events.forms import EventForm
-from app.events.times import instant
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import CronofyConnection, ManagedEvent
@@ -23,7 +22,7 @@ from app.models import CronofyConnection, ManagedEvent
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-def new():
+def new() -> Response | tuple[str, int]:
     """The new-event form; on success the event is upserted at Cronofy and remembered here."""
     overview = build_overview(current_user, profiles=False, events=False)
     form = EventForm()
@@ -32,13 +31,14 @@ def new():
         for view in overview.connections
         for calendar in view.writable_calendars
     ]
-    status: int | None = 200
+    status = 200
     if not form.is_submitted():
         form.suggest_start(overview.time_zone)
     elif form.validate():
-        status = _create(form, overview.time_zone)
-        if status is None:
+        failed_with = _create(form, overview.time_zone)
+        if failed_with is None:
             return redirect(url_for("dashboard.index"))
+        status = failed_with
     else:
         status = 422
     return render_template("events/new.html", form=form, overview=overview), status
@@ -52,12 +52,8 @@ def _create(form: EventForm, time_zone: str) -> int | None:
     )
     if connection is None:
         abort(404)
-    start = instant(form.start_date.data, form.start_time.data, ZoneInfo(time_zone))
+    start = form.start_instant(time_zone)
     if start is None:
-        form.start_time.errors.append(
-            f"{form.start_time.data:%H:%M} does not exist on {form.start_date.data:%-d %B} in "
-            f"{time_zone}: the clocks go forward then. Choose another time."
-        )
         return 422
     # In UTC, so a duration across a change of the clocks is as long as it says.
     end = start + timedelta(minutes=form.duration.data)
@@ -99,7 +95,7 @@ def _create(form: EventForm, time_zone: str) -> int | None:
 
 @bp.post("/<int:event_id>/delete")
 @login_required
-def delete(event_id: int):
+def delete(event_id: int) -> Response:
     """Delete an event this app created, at Cronofy and here."""
     if not EmptyForm().validate_on_submit():
         abort(400)

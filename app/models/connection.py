@@ -2,13 +2,18 @@
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import EncryptedText, UTCDateTime, utcnow
 from app.scopes import expand
+
+if TYPE_CHECKING:
+    from app.models.event import ManagedEvent
+    from app.models.user import User
 
 
 class ConnectionStatus(enum.StrEnum):
@@ -19,7 +24,7 @@ class ConnectionStatus(enum.StrEnum):
     NEEDS_RECONNECT = "needs_reconnect"
 
 
-class CronofyConnection(db.Model):
+class CronofyConnection(Model):
     """A user's authorization of one Cronofy account, with the tokens that use it.
 
     Connecting the same Cronofy account again updates this row instead of adding one.
@@ -57,8 +62,8 @@ class CronofyConnection(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    user: Mapped["User"] = relationship(back_populates="connections")  # noqa: F821
-    managed_events: Mapped[list["ManagedEvent"]] = relationship(  # noqa: F821
+    user: Mapped["User"] = relationship(back_populates="connections")
+    managed_events: Mapped[list["ManagedEvent"]] = relationship(
         back_populates="connection", cascade="all, delete-orphan", passive_deletes=True
     )
 

@@ -1,15 +1,19 @@
 """Events this app created in a user's calendar, remembered so they can be deleted."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from app.models.connection import CronofyConnection
 
-class ManagedEvent(db.Model):
+
+class ManagedEvent(Model):
     """An event created through Cronofy's upsert with an `event_id` this app chose."""
 
     __tablename__ = "managed_events"
@@ -26,9 +30,7 @@ class ManagedEvent(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    connection: Mapped["CronofyConnection"] = relationship(  # noqa: F821
-        back_populates="managed_events"
-    )
+    connection: Mapped["CronofyConnection"] = relationship(back_populates="managed_events")
 
     def __repr__(self) -> str:
         return f"<ManagedEvent {self.id} connection={self.connection_id}>"

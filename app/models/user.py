@@ -1,16 +1,20 @@
 """The app's own user accounts."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from app.models.connection import CronofyConnection
 
-class User(UserMixin, db.Model):
+
+class User(UserMixin, Model):
     """Someone who signs in to this app and may connect calendar accounts."""
 
     __tablename__ = "users"
@@ -23,7 +27,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    connections: Mapped[list["CronofyConnection"]] = relationship(  # noqa: F821
+    connections: Mapped[list["CronofyConnection"]] = relationship(
         back_populates="user",
         cascade="all, delete-orphan",
         order_by="CronofyConnection.id",

@@ -9,10 +9,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import redis
 from flask import Flask
+from flask.typing import RouteCallable
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem
@@ -22,6 +23,8 @@ from limits.strategies import STRATEGIES, RateLimiter
 from limits.util import WindowStats
 
 from config import ConfigError
+
+T = TypeVar("T")
 
 # Endpoint -> the setting that holds its limit ("10 per minute; 100 per hour").
 LIMITED_ENDPOINTS = {
@@ -86,37 +89,38 @@ class FallbackRateLimiter:
         return self._down
 
     def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
-        return self._call("hit", item, *identifiers, cost=cost)
+        return self._call(lambda strategy: strategy.hit(item, *identifiers, cost=cost))
 
     def test(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
-        return self._call("test", item, *identifiers, cost=cost)
+        return self._call(lambda strategy: strategy.test(item, *identifiers, cost=cost))
 
     def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
-        return self._call("get_window_stats", item, *identifiers)
+        return self._call(lambda strategy: strategy.get_window_stats(item, *identifiers))
 
     def clear(self, item: RateLimitItem, *identifiers: str) -> None:
-        return self._call("clear", item, *identifiers)
+        return self._call(lambda strategy: strategy.clear(item, *identifiers))
 
-    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+    def _call(self, use: Callable[[RateLimiter], T]) -> T:
+        """`use` the main store's strategy, or the in-memory one while the store is down."""
         if not self._try_main():
-            return getattr(self.fallback, method)(*args, **kwargs)
+            return use(self.fallback)
         try:
-            result = getattr(self.main, method)(*args, **kwargs)
+            result = use(self.main)
         except Exception as exc:
             if not store_failed(exc):
                 raise
             self._went_down(exc)
-            return getattr(self.fallback, method)(*args, **kwargs)
+            return use(self.fallback)
         if self._down:
             self._came_back()
         return result
 
     def _try_main(self) -> bool:
         """Whether this call should use the main store: it is up, or it is time to retry."""
-        if not self._down:
+        if not self.counting_in_memory:
             return True
         with self._lock:
-            if not self._down:
+            if not self._down:  # another request found the store again meanwhile
                 return True
             now = self.clock()
             if now < self._next_try:
@@ -199,7 +203,8 @@ def init_limits(app: Flask) -> Limiter:
     for endpoint, setting in LIMITED_ENDPOINTS.items():
         view = app.view_functions[endpoint]
         # Only POSTs count: reading the form is free, submitting it is what gets guessed.
-        app.view_functions[endpoint] = limiter.limit(
-            app.config[setting], methods=["POST"], error_message=TOO_MANY
-        )(view)
+        limit = limiter.limit(app.config[setting], methods=["POST"], error_message=TOO_MANY)
+        # The limit keeps a view sync (or async); typed Callable[P, R] -> Callable[P, R],
+        # it cannot say so of Flask's union of the two kinds of view.
+        app.view_functions[endpoint] = cast(RouteCallable, limit(view))
     return limiter

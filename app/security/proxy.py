@@ -12,6 +12,6 @@ def init_proxy(app: Flask) -> None:
     # limits; so 0 trusts none of them. With N proxies, only the N right-most values are
     # believed: those are the ones our own proxies appended.
     if count > 0:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to add middleware
             app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
         )

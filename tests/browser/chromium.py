@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 try:
     from playwright.sync_api import expect, sync_playwright
 except ImportError:
-    expect = sync_playwright = None  # type: ignore[assignment]
+    expect = sync_playwright = None  # type: ignore[assignment]  # Playwright is optional
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
