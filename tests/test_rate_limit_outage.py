@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from flask.testing import FlaskClient
 
 from tests.conftest import built_app, served_with_sandbox, unavailable
 from tests.helpers import PASSWORD, csrf_token
@@ -69,6 +70,12 @@ def statuses(page: requests.Response) -> list[int]:
 def log_in(visitor: Visitor, base: str, password: str = PASSWORD) -> requests.Response:
     visitor.get(f"{base}/auth/login")
     return visitor.press("Log in", email=EMAIL, password=password)
+
+
+def wrong_log_in(client: FlaskClient) -> int:
+    """One log-in attempt with a wrong password, through the test client: its status."""
+    data = {"email": EMAIL, "password": "wrong password", "csrf_token": csrf_token(client)}
+    return client.post("/auth/login", data=data).status_code
 
 
 def test_nothing_listening_costs_no_log_in(database_url, sandbox, caplog):
@@ -172,22 +179,12 @@ def test_a_second_outage_is_logged_again(database_url, redis_server, caplog):
         clock = counting.clock = Clock()
         client = app.test_client()
 
-        def attempt() -> int:
-            return client.post(
-                "/auth/login",
-                data={
-                    "email": EMAIL,
-                    "password": "wrong password",
-                    "csrf_token": csrf_token(client),
-                },
-            ).status_code
-
         for _ in range(2):
             redis_server.kill()
-            assert [attempt() for _ in range(3)] == [400, 400, 400]
+            assert [wrong_log_in(client) for _ in range(3)] == [400, 400, 400]
             redis_server.start()
             clock.advance(10)
-            assert attempt() == 400
+            assert wrong_log_in(client) == 400
             assert not counting.counting_in_memory
     assert warnings(caplog) == [DOWN.format("ConnectionError")] * 2
     assert infos(caplog, BACK) == 2
@@ -271,22 +268,12 @@ def test_a_store_that_answers_with_an_error_is_counted_around_too(
     ) as app:
         client = app.test_client()
 
-        def attempt() -> int:
-            return client.post(
-                "/auth/login",
-                data={
-                    "email": EMAIL,
-                    "password": "wrong password",
-                    "csrf_token": csrf_token(client),
-                },
-            ).status_code
-
-        assert attempt() == 400
+        assert wrong_log_in(client) == 400
         login_key = f"{KEY_PREFIX}auth.login/3/1/minute"
         store.delete(login_key)
         break_the_key(store, login_key)
         # Counted in memory from here, afresh: three more attempts, then the limit.
-        assert [attempt() for _ in range(4)] == [400, 400, 400, 429]
+        assert [wrong_log_in(client) for _ in range(4)] == [400, 400, 400, 429]
         assert app.extensions["rate_limiter"].counting.counting_in_memory
     [warning] = warnings(caplog)
     assert warning.startswith("Rate limit store unusable (") and "Error)" in warning
