@@ -29,8 +29,8 @@ def _unauthorized(error: str | None) -> Response:
     return json_response(401, **{"WWW-Authenticate": challenge})
 
 
-def requires(scope: str) -> Callable[[View], View]:
-    """Authenticate the bearer token (401) and check it carries `scope` (403)."""
+def requires(scope: str | None) -> Callable[[View], View]:
+    """Authenticate the bearer token (401) and check it carries `scope` (403), if one."""
 
     def decorate(view: View) -> View:
         @wraps(view)
@@ -41,7 +41,7 @@ def requires(scope: str) -> Callable[[View], View]:
             session = current_state().session_for(token.strip())
             if session is None:
                 return _unauthorized("invalid_token")
-            if scope not in scopes.effective(session.scope):
+            if scope is not None and scope not in scopes.effective(session.scope):
                 challenge = f'Bearer error="insufficient_scope", scope="{scope}"'
                 return json_response(403, **{"WWW-Authenticate": challenge})
             try:
@@ -255,7 +255,7 @@ def upsert_event(session: Session, calendar_id: str) -> Response:
         parsed.apply(event, now)
         return json_response(202)
 
-    return state.change(session.account_id, edit)
+    return state.change(session.account_id, edit, by_client=True)
 
 
 @bp.delete("/calendars/<calendar_id>/events")
@@ -281,4 +281,4 @@ def delete_event(session: Session, calendar_id: str) -> Response:
         # a delete: it is idempotent, the event is gone either way, so 202.
         return json_response(202)
 
-    return state.change(session.account_id, edit)
+    return state.change(session.account_id, edit, by_client=True)

@@ -150,3 +150,84 @@ def accounts() -> Response:
 def reset() -> Response:
     """Back to a fresh sandbox."""
     return _act(current_state().reset)
+
+
+# ----- changes at the provider ---------------------------------------------------------------
+
+
+@bp.post("/accounts/<account_id>/events")
+def add_provider_event(account_id: str) -> Response:
+    """Add an external event: `{"calendar_id", "summary", "start", "end", ...}` -> its uid."""
+    body = _json_object()
+    if body is None:
+        return _bad_body()
+    fields = {k: v for k, v in body.items() if k != "calendar_id"}
+    return _act(
+        lambda: {
+            "event_uid": current_state().add_provider_event(
+                account_id, body.get("calendar_id"), **fields
+            )
+        }
+    )
+
+
+@bp.patch("/events/<event_uid>")
+def edit_provider_event(event_uid: str) -> Response:
+    """Change an event at the provider: any of summary, description, start, end, location."""
+    body = _json_object()
+    if body is None:
+        return _bad_body()
+    return _act(lambda: current_state().edit_provider_event(event_uid, **body))
+
+
+@bp.delete("/events/<event_uid>")
+def delete_provider_event(event_uid: str) -> Response:
+    """Delete an event at the provider."""
+    return _act(lambda: current_state().delete_provider_event(event_uid))
+
+
+# ----- push notifications --------------------------------------------------------------------
+
+
+@bp.get("/channels")
+def channels() -> Response:
+    """Every open channel of every account."""
+    return json_response(200, {"channels": current_state().all_channels()})
+
+
+@bp.post("/accounts/<account_id>/notifications")
+def send_notification(account_id: str) -> Response:
+    """Send `{"type"}` (any type, an unknown one too) to every channel of the account."""
+    body = _json_object()
+    if body is None:
+        return _bad_body()
+    return _act(lambda: {"sent": current_state().send_notification(account_id, body.get("type"))})
+
+
+@bp.get("/deliveries")
+def deliveries() -> Response:
+    """Every delivery attempt: channel, type, attempt, status, duration, outcome."""
+    return json_response(200, {"deliveries": current_state().deliveries.log()})
+
+
+@bp.delete("/deliveries")
+def clear_deliveries() -> Response:
+    """Forget the delivery log."""
+    return _act(current_state().deliveries.clear_log)
+
+
+@bp.post("/delivery-faults")
+def add_delivery_fault() -> Response:
+    """Plan a fault for the next notifications.
+
+    `{"kind": "drop"|"delay"|"duplicate"|"reorder"|"bad_signature", "count", "seconds",
+    "channel_id"}`; `seconds` is a delay's length, `channel_id` limits it to one channel.
+    """
+    body = _json_object()
+    if body is None or set(body) - {"kind", "count", "seconds", "channel_id"}:
+        return _bad_body()
+    return _act(
+        lambda: current_state().add_delivery_fault(
+            body.get("kind"), body.get("count", 1), body.get("seconds", 0), body.get("channel_id")
+        )
+    )

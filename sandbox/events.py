@@ -9,7 +9,13 @@ from werkzeug.datastructures import MultiDict
 
 from sandbox.models import Account, Event
 from sandbox.serialize import event_json
-from sandbox.times import format_time, parse_date, parse_date_or_time, parse_time
+from sandbox.times import (
+    format_time,
+    parse_date,
+    parse_date_or_time,
+    parse_query_time,
+    parse_time,
+)
 from sandbox.web import parse_bool
 
 Errors = dict[str, list[dict[str, str]]]
@@ -58,6 +64,7 @@ class EventQuery:
     calendar_ids: tuple[str, ...]
     flags: dict[str, bool]
     last_modified: datetime | None
+    window_given: bool  # from or to was sent: managed events are bound by the window only then
 
     def window(self) -> tuple[datetime, datetime]:
         """The UTC instants the day boundaries of from/to fall on, in the requested zone."""
@@ -98,7 +105,7 @@ def parse_query(args: MultiDict[str, str], now: datetime) -> EventQuery | Errors
         flags[name] = bool(value)
     last_modified = None
     if "last_modified" in args:
-        last_modified = parse_time(args["last_modified"])
+        last_modified = parse_query_time(args["last_modified"])
         if last_modified is None:
             errors["last_modified"] = _error("invalid", "must be a UTC time")
     if errors or tz is None:
@@ -111,6 +118,7 @@ def parse_query(args: MultiDict[str, str], now: datetime) -> EventQuery | Errors
         calendar_ids=tuple(args.getlist("calendar_ids[]")),
         flags=flags,
         last_modified=last_modified,
+        window_given="from" in args or "to" in args,
     )
 
 
@@ -151,10 +159,13 @@ def select(account: Account, query: EventQuery) -> list[dict[str, Any]] | Errors
             continue
         if flags["only_managed"] and not managed:
             continue
-        updated = parse_time(event.updated)
-        if query.last_modified and updated and updated < query.last_modified:
-            continue
-        if _overlaps(event, query):
+        if query.last_modified:
+            # Only changes made at the provider count: a client knows its own writes.
+            changed = event.last_external_change()
+            moment = parse_time(changed) if changed else None
+            if moment is None or moment < query.last_modified:
+                continue
+        if (managed and not query.window_given) or _overlaps(event, query):
             chosen.append(event)
     chosen.sort(key=lambda e: _sort_key(e, query.tz))
     zone_for_times = query.tz if flags["localized_times"] else None

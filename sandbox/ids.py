@@ -37,6 +37,11 @@ def event_uid_for(seed: str) -> str:
     return "evt_external_" + _derived("event:" + seed, 24)
 
 
+def channel_id() -> str:
+    """`chn_` + 24 random characters, like Cronofy's channel ids."""
+    return "chn_" + "".join(secrets.choice(_ALPHABET) for _ in range(24))
+
+
 def new_secret() -> str:
     """A random url-safe token of 32 characters (access and refresh tokens, codes, nonces)."""
     return secrets.token_urlsafe(24)

@@ -59,6 +59,15 @@ class Event(Record):
     # Set only on events a client created through the API ("managed" events).
     event_id: str | None = None
     deleted: bool = False
+    # When the event was last created, changed or deleted at the provider (not by a client):
+    # what `last_modified` matches. None on a managed event no one changed elsewhere.
+    changed_externally: str | None = None
+
+    def last_external_change(self) -> str | None:
+        """The time `last_modified` compares: an external event's changes are all external."""
+        if self.changed_externally is not None:
+            return self.changed_externally
+        return self.updated if self.event_id is None else None
 
 
 @dataclass
@@ -92,6 +101,40 @@ class Account(Record):
     def calendar(self, calendar_id: str) -> Calendar | None:
         """The calendar with this id, if the account has it."""
         return next((c for c in self.calendars if c.calendar_id == calendar_id), None)
+
+
+@dataclass
+class Channel(Record):
+    """A push notification channel of one client on one account."""
+
+    channel_id: str
+    account_id: str
+    client_id: str
+    callback_url: str
+    calendar_ids: list[str] | None = None  # None: every calendar
+    only_managed: bool = False
+
+    def filters(self) -> dict[str, Any]:
+        """The non-default filters, as Cronofy echoes them."""
+        filters: dict[str, Any] = {}
+        if self.calendar_ids is not None:
+            filters["calendar_ids"] = list(self.calendar_ids)
+        if self.only_managed:
+            filters["only_managed"] = True
+        return filters
+
+    def matches(self, event: Event) -> bool:
+        """Whether a change to `event` is news for this channel."""
+        if self.calendar_ids is not None and event.calendar_id not in self.calendar_ids:
+            return False
+        return not self.only_managed or event.event_id is not None
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "channel_id": self.channel_id,
+            "callback_url": self.callback_url,
+            "filters": self.filters(),
+        }
 
 
 @dataclass

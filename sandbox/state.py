@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from sandbox import ids, scopes
+from sandbox import ids, provider, scopes
+from sandbox.delivery import FAULT_KINDS, Deliveries
 from sandbox.demo_data import PROVIDERS, build_account, extend_routine
-from sandbox.models import Account, Code, Grant
+from sandbox.models import Account, Channel, Code, Event, Grant
+from sandbox.push import notification_body
 
 T = TypeVar("T")
 
@@ -30,6 +32,15 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "page_size": 25,
     "rotate_refresh_tokens": True,
     "hang_seconds": 30,
+    # Push notifications (sandbox/delivery.py). Whether a client's own writes notify its
+    # channels is not settled by Cronofy's documentation; by default they do.
+    "notify_own_writes": True,
+    "notification_timeout_seconds": 5,
+    "notification_retry_seconds": 1,
+    "notification_retry_window_seconds": 86_400,
+    "close_failing_channels": True,
+    # A second client secret, as while rotating: notifications then carry two signatures.
+    "rotating_client_secret": None,
 }
 # name -> (accepted types, lowest, highest); bool is checked apart because bool is an int.
 _SETTING_RULES: dict[str, tuple[tuple[type[int | float], ...], float, float]] = {
@@ -37,13 +48,18 @@ _SETTING_RULES: dict[str, tuple[tuple[type[int | float], ...], float, float]] = 
     "latency_ms": ((int,), 0, 60_000),
     "page_size": ((int,), 1, 1000),
     "hang_seconds": ((int, float), 0, 600),
+    "notification_timeout_seconds": ((int, float), 0.01, 60),
+    "notification_retry_seconds": ((int, float), 0, 3600),
+    "notification_retry_window_seconds": ((int, float), 0, 7 * 86_400),
 }
+_BOOL_SETTINGS = ("rotate_refresh_tokens", "notify_own_writes", "close_failing_channels")
+MAX_CHANNELS = 128  # per account, as Cronofy documents
 FAULT_STATUSES: tuple[int | str, ...] = (429, 500, 502, 503, "hang")
 CODE_LIFETIME = 600  # seconds: Cronofy's authorization codes expire after 10 minutes
 NONCE_LIFETIME = 1800  # seconds a rendered consent form stays usable
 PAGE_LIFETIME = 3600  # seconds an events `next_page` link stays usable
 LOG_LIMIT = 1000  # newest request-log entries kept; a long demo must not grow without bound
-STATE_VERSION = 1
+STATE_VERSION = 1  # files without channels (older) read fine: they have none
 
 
 class NotFound(KeyError):
@@ -68,6 +84,11 @@ class Session:
 
     account_id: str
     scope: str
+    client_id: str
+
+
+class TooManyChannels(ValueError):
+    """The account already has MAX_CHANNELS channels."""
 
 
 @dataclass
@@ -109,6 +130,7 @@ class SandboxState:
             _check_redirect_uri(u) for u in (redirect_uris or DEFAULT_REDIRECT_URIS)
         ]
         self._lock = threading.Lock()
+        self.deliveries = Deliveries(lambda: self.settings, self._channel_failed)
         with self._lock:
             self._clear()
             if self.state_file and self.state_file.exists():
@@ -127,6 +149,7 @@ class SandboxState:
         self._nonces: dict[str, tuple[str, float]] = {}  # fingerprint -> (purpose, expiry)
         self._browsers: dict[str, str] = {}  # linking-cookie fingerprint -> account id
         self._pages: dict[str, tuple[str, dict[str, Any], float]] = {}
+        self._channels: dict[str, Channel] = {}
 
     def _load(self, path: Path) -> None:
         try:
@@ -138,6 +161,9 @@ class SandboxState:
             }
             self._grants = {g["grant_id"]: Grant.from_dict(g) for g in data.get("grants", [])}
             self._browsers = dict(data.get("browsers", {}))
+            self._channels = {
+                c["channel_id"]: Channel.from_dict(c) for c in data.get("channels", [])
+            }
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             # Refuse to start rather than silently throw away someone's demo.
             raise ValueError(f"cannot read sandbox state file {path}: {exc}") from exc
@@ -151,6 +177,7 @@ class SandboxState:
             "accounts": [a.to_dict() for a in self._accounts.values()],
             "grants": [g.to_dict() for g in self._grants.values()],
             "browsers": self._browsers,
+            "channels": [c.to_dict() for c in self._channels.values()],
         }
         directory = self.state_file.parent
         directory.mkdir(parents=True, exist_ok=True)
@@ -365,6 +392,7 @@ class SandboxState:
             for grant_id in doomed:
                 del self._grants[grant_id]
             if doomed:
+                self._close_orphaned_channels()
                 self._save()
 
     def session_for(self, access_token: str) -> Session | None:
@@ -376,7 +404,7 @@ class SandboxState:
                 expiry = grant.access_tokens.get(key)
                 if expiry is not None:
                     if expiry > now and grant.account_id in self._accounts:
-                        return Session(grant.account_id, grant.scope)
+                        return Session(grant.account_id, grant.scope, grant.client_id)
                     return None
             return None
 
@@ -396,10 +424,26 @@ class SandboxState:
                 self._save()
             return view(account)
 
-    def change(self, account_id: str, edit: Callable[[Account], T]) -> T:
-        """Run `edit` on an account under the lock and persist the result."""
+    def change(
+        self, account_id: str, edit: Callable[[Account], T], *, by_client: bool = False
+    ) -> T:
+        """Run `edit` on an account under the lock, persist it, and notify its channels.
+
+        Every event the edit creates, changes or deletes is news for the channels whose
+        filters match it. An edit not `by_client` is a change at the provider: what
+        `last_modified` then matches. A client's own writes notify only with the setting
+        `notify_own_writes`.
+        """
         with self._lock:
-            result = edit(self._account(account_id))
+            account = self._account(account_id)
+            before = {e.event_uid: _fingerprint(e) for e in account.events}
+            result = edit(account)
+            changed = [e for e in account.events if before.get(e.event_uid) != _fingerprint(e)]
+            if not by_client:
+                for event in changed:
+                    event.changed_externally = event.updated
+            if changed and (not by_client or self._settings["notify_own_writes"]):
+                self._notify_change(account, changed)
             self._save()
             return result
 
@@ -448,9 +492,13 @@ class SandboxState:
     def set_settings(self, **changes: object) -> dict[str, Any]:
         """Validate all changes first, then apply them together; ValueError names the bad one."""
         for name, value in changes.items():
-            if name == "rotate_refresh_tokens":
+            if name in _BOOL_SETTINGS:
                 if not isinstance(value, bool):
-                    raise ValueError("rotate_refresh_tokens must be true or false")
+                    raise ValueError(f"{name} must be true or false")
+                continue
+            if name == "rotating_client_secret":
+                if value is not None and (not isinstance(value, str) or not value.strip()):
+                    raise ValueError("rotating_client_secret must be a non-empty string or null")
                 continue
             if name not in _SETTING_RULES:
                 raise ValueError(f"unknown setting {name!r}")
@@ -494,6 +542,7 @@ class SandboxState:
             self._account(account_id)
             self._grants = {k: g for k, g in self._grants.items() if g.account_id != account_id}
             self._codes = {k: c for k, c in self._codes.items() if c.account_id != account_id}
+            self._close_orphaned_channels()
             self._save()
 
     def disconnect_profile(self, profile_id: str) -> None:
@@ -506,10 +555,17 @@ class SandboxState:
 
     def _set_connected(self, profile_id: str, connected: bool) -> None:
         with self._lock:
-            profile = self._profile_owner(profile_id).profile(profile_id)
+            account = self._profile_owner(profile_id)
+            profile = account.profile(profile_id)
             assert profile is not None
+            if profile.connected == connected:
+                return
             profile.connected = connected
             self._save()
+            # Relinking makes Cronofy read the profile again from the start.
+            kind = "profile_initial_sync_completed" if connected else "profile_disconnected"
+            for channel in self._account_channels(account.account_id):
+                self._notify(channel, {"type": kind})
 
     def profile_name(self, profile_id: str) -> str | None:
         """The profile's display name (the relink page shows it), or None if unknown."""
@@ -544,12 +600,187 @@ class SandboxState:
             self._log.clear()
 
     def reset(self) -> None:
-        """Back to a fresh start: no accounts, tokens, faults or log; default settings."""
+        """A fresh start: no accounts, tokens, channels, faults or logs; default settings."""
         with self._lock:
             self._clear()
             self._save()
+        self.deliveries.clear()
 
     def accounts(self) -> list[dict[str, Any]]:
         """Every account with its profiles, calendars and events, for tests to inspect."""
         with self._lock:
             return [account.to_dict() for account in self._accounts.values()]
+
+    # ----- changes made at the provider --------------------------------------------------------
+
+    def add_provider_event(self, account_id: str, calendar_id: object, **fields: Any) -> str:
+        """Add an external event, as the person would in their calendar; its event_uid."""
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        event = self.change(account_id, lambda a: provider.add_event(a, calendar_id, fields, now))
+        return event.event_uid
+
+    def edit_provider_event(self, event_uid: str, **changes: Any) -> None:
+        """Change an event's summary, description, start, end or location at the provider."""
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        account_id, _ = self._event_owner(event_uid)
+        self.change(
+            account_id,
+            lambda a: provider.edit_event(a, self._event_in(a, event_uid), changes, now),
+        )
+
+    def delete_provider_event(self, event_uid: str) -> None:
+        """Delete an event at the provider (a managed one too)."""
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        account_id, _ = self._event_owner(event_uid)
+        self.change(account_id, lambda a: provider.delete_event(self._event_in(a, event_uid), now))
+
+    def _event_owner(self, event_uid: str) -> tuple[str, Event]:
+        with self._lock:
+            for account in self._accounts.values():
+                event = provider.find_event(account, event_uid)
+                if event is not None:
+                    return account.account_id, event
+        raise NotFound(event_uid)
+
+    @staticmethod
+    def _event_in(account: Account, event_uid: str) -> Event:
+        event = provider.find_event(account, event_uid)
+        if event is None:
+            raise NotFound(event_uid)
+        return event
+
+    # ----- push notification channels --------------------------------------------------------
+
+    def create_channel(
+        self,
+        session: Session,
+        callback_url: str,
+        calendar_ids: list[str] | None,
+        only_managed: bool,
+    ) -> Channel:
+        """A channel for the session's account and client; an identical one is returned again.
+
+        A new channel is sent a `verification` notification. TooManyChannels past 128.
+        """
+        with self._lock:
+            self._account(session.account_id)
+            wanted = Channel(
+                "", session.account_id, session.client_id, callback_url, calendar_ids, only_managed
+            )
+            mine = self._account_channels(session.account_id)
+            for channel in mine:
+                if (channel.client_id, channel.callback_url, channel.filters()) == (
+                    wanted.client_id,
+                    wanted.callback_url,
+                    wanted.filters(),
+                ):
+                    return channel
+            if len(mine) >= MAX_CHANNELS:
+                raise TooManyChannels(f"an account has at most {MAX_CHANNELS} channels")
+            wanted.channel_id = ids.channel_id()
+            self._channels[wanted.channel_id] = wanted
+            self._save()
+            self._notify(wanted, {"type": "verification"})
+            return wanted
+
+    def channels_of(self, session: Session) -> list[Channel]:
+        """The channels the session's client has on its account, oldest first."""
+        with self._lock:
+            return [
+                c
+                for c in self._account_channels(session.account_id)
+                if c.client_id == session.client_id
+            ]
+
+    def close_channel(self, session: Session, channel_id: str) -> bool:
+        """Close one of the session's channels; False if it has no such channel."""
+        with self._lock:
+            channel = self._channels.get(channel_id)
+            if channel is None or (channel.account_id, channel.client_id) != (
+                session.account_id,
+                session.client_id,
+            ):
+                return False
+            self._drop_channel(channel_id)
+            self._save()
+            return True
+
+    def all_channels(self) -> list[dict[str, Any]]:
+        """Every open channel, for tests and the controls to inspect."""
+        with self._lock:
+            return [c.to_dict() for c in self._channels.values()]
+
+    def send_notification(self, account_id: str, kind: object) -> int:
+        """Send a notification of any type (an unknown one too) to every channel of the account."""
+        if not isinstance(kind, str) or not kind or len(kind) > 100:
+            raise ValueError("type must be a string of 1 to 100 characters")
+        with self._lock:
+            channels = self._account_channels(self._account(account_id).account_id)
+            for channel in channels:
+                self._notify(channel, {"type": kind})
+            return len(channels)
+
+    def add_delivery_fault(
+        self, kind: object, count: object = 1, seconds: object = 0, channel_id: object = None
+    ) -> None:
+        """Make the next `count` notifications dropped, delayed, duplicated, reordered or
+        wrongly signed (`kind`); `seconds` is the delay; `channel_id` limits it to one channel.
+        """
+        if kind not in FAULT_KINDS:
+            raise ValueError("kind must be one of " + ", ".join(FAULT_KINDS))
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10_000:
+            raise ValueError("count must be a whole number from 1 to 10000")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise ValueError("seconds must be a number")
+        if not 0 <= seconds <= 600:
+            raise ValueError("seconds must be from 0 to 600")
+        if channel_id is not None and not isinstance(channel_id, str):
+            raise ValueError("channel_id must be a string")
+        assert isinstance(kind, str)
+        self.deliveries.add_fault(kind, count, float(seconds), channel_id)
+
+    def wait_for_deliveries(self, timeout: float = 10.0) -> bool:
+        """Block until every queued notification is delivered or given up (tests use this)."""
+        return self.deliveries.wait_idle(timeout)
+
+    def _account_channels(self, account_id: str) -> list[Channel]:
+        return [c for c in self._channels.values() if c.account_id == account_id]
+
+    def _secrets(self) -> list[str]:
+        rotating = self._settings["rotating_client_secret"]
+        return [self.client_secret, rotating] if rotating else [self.client_secret]
+
+    def _notify(self, channel: Channel, notification: dict[str, str]) -> None:
+        """Queue one notification (called under the lock; the sending happens elsewhere)."""
+        body = notification_body(notification, channel)
+        self.deliveries.send(channel, notification["type"], body, self._secrets())
+
+    def _notify_change(self, account: Account, changed: list[Event]) -> None:
+        # Read from here with last_modified: whole seconds, so never after the change itself.
+        since = min(e.updated for e in changed)
+        for channel in self._account_channels(account.account_id):
+            if any(channel.matches(e) for e in changed):
+                self._notify(channel, {"type": "change", "changes_since": since})
+
+    def _drop_channel(self, channel_id: str) -> None:
+        self._channels.pop(channel_id, None)
+        self.deliveries.discard_channel(channel_id)
+
+    def _close_orphaned_channels(self) -> None:
+        """Channels stop when their client's authorization of the account has ended."""
+        live = {(g.account_id, g.client_id) for g in self._grants.values()}
+        for channel in list(self._channels.values()):
+            if (channel.account_id, channel.client_id) not in live:
+                self._drop_channel(channel.channel_id)
+
+    def _channel_failed(self, channel: Channel) -> None:
+        """Deliveries gave up on a notification: the channel is closed, as Cronofy does."""
+        with self._lock:
+            if channel.channel_id in self._channels:
+                self._drop_channel(channel.channel_id)
+                self._save()
+
+
+def _fingerprint(event: Event) -> tuple[Any, ...]:
+    """What makes an event different for a client reading it."""
+    return tuple(v for k, v in event.to_dict().items() if k != "changed_externally")

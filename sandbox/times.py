@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # ISO 8601 with whole seconds and an explicit zone: Cronofy's own `Z` form or a numeric offset.
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
+# The same with a space for the `T`, as Cronofy's C# SDK writes query times.
+_SPACED_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
 
 
 def format_time(moment: datetime) -> str:
@@ -36,6 +38,13 @@ def parse_time(text: str) -> datetime | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
     except ValueError:
         return None
+
+
+def parse_query_time(text: str) -> datetime | None:
+    """A time in a query string: the `T` form, or the same with a space instead of the `T`."""
+    if _SPACED_TIME.match(text):
+        text = text.replace(" ", "T", 1)
+    return parse_time(text)
 
 
 def parse_date_or_time(text: str) -> date | datetime | None:

@@ -1,15 +1,16 @@
 """Small request and response helpers shared by both hosts."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, current_app, jsonify, request
 
-from sandbox.state import SandboxState
+if TYPE_CHECKING:  # the state's modules use these helpers too
+    from sandbox.state import SandboxState
 
 _BOOLEANS = {"true": True, "True": True, "false": False, "False": False}
 
 
-def current_state() -> SandboxState:
+def current_state() -> "SandboxState":
     """The state object the running host was built with."""
     state: SandboxState = current_app.extensions["sandbox_state"]
     return state

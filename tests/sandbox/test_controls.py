@@ -27,6 +27,12 @@ def test_settings_get_and_patch(sandbox: SandboxServer) -> None:
         "page_size": 25,
         "rotate_refresh_tokens": True,
         "hang_seconds": 30,
+        "notify_own_writes": True,
+        "notification_timeout_seconds": 5,
+        "notification_retry_seconds": 1,
+        "notification_retry_window_seconds": 86_400,
+        "close_failing_channels": True,
+        "rotating_client_secret": None,
     }
     response = control(sandbox, "PATCH", "/settings", json={"page_size": 5, "latency_ms": 1})
     assert response.status_code == 200

@@ -384,15 +384,56 @@ def test_pages_expire(sandbox: SandboxServer, connect, clock) -> None:
     assert requests.get(next_page, headers=api.headers, timeout=TIMEOUT).status_code == 404
 
 
-def test_last_modified_filters_on_updated(api: Api) -> None:
+def test_last_modified_finds_changes_made_at_the_provider_only(
+    sandbox: SandboxServer, api: Api, tokens: dict[str, Any], clock
+) -> None:
+    work = calendars(api)["Work"]
+    clock.advance(60)  # after the demo data was made
+    since = format_time(datetime.now(UTC))
+    api.post(f"/v1/calendars/{work}/events", json=event())  # the client's own write
+    added = sandbox.state.add_provider_event(
+        tokens["sub"],
+        work,
+        summary="Added in Google",
+        start=at(today(), "10:00"),
+        end=at(today(), "11:00"),
+    )
+    gone = next(e["event_uid"] for e in all_events(api, **window(14)) if e["event_uid"] != added)
+    sandbox.state.delete_provider_event(gone)
+
+    def changes(**params: str) -> list[tuple[str, bool]]:
+        found = all_events(api, include_managed="true", last_modified=since, **params)
+        return sorted((e["event_uid"], e["deleted"]) for e in found)
+
+    assert changes() == [(added, False)]
+    assert changes(include_deleted="true") == sorted([(added, False), (gone, True)])
+    # The same time with a space for the T, as some SDKs write it.
+    spaced = all_events(api, include_managed="true", last_modified=since.replace("T", " "))
+    assert [e["event_uid"] for e in spaced] == [added]
+    later = format_time(datetime.now(UTC) + timedelta(seconds=1))
+    assert all_events(api, include_managed="true", last_modified=later) == []
+
+
+def test_a_managed_event_edited_at_the_provider_is_a_change(
+    sandbox: SandboxServer, api: Api, clock
+) -> None:
     work = calendars(api)["Work"]
     api.post(f"/v1/calendars/{work}/events", json=event())
-    later = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert all_events(api, include_managed="true", last_modified=later) == []
-    earlier = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert [
-        e["event_id"] for e in all_events(api, only_managed="true", last_modified=earlier)
-    ] == ["app-1"]
+    clock.advance(60)
+    since = format_time(datetime.now(UTC))
+    (mine,) = all_events(api, only_managed="true")
+    sandbox.state.edit_provider_event(mine["event_uid"], summary="Renamed in Outlook")
+    (changed,) = all_events(api, only_managed="true", last_modified=since)
+    assert (changed["event_id"], changed["summary"]) == ("app-1", "Renamed in Outlook")
+
+
+def test_managed_events_are_not_bound_by_the_default_window(api: Api) -> None:
+    work = calendars(api)["Work"]
+    far = (today() + timedelta(days=400)).isoformat()
+    after = (today() + timedelta(days=401)).isoformat()
+    api.post(f"/v1/calendars/{work}/events", json=event(start=far, end=after))
+    assert [e["event_id"] for e in all_events(api, only_managed="true")] == ["app-1"]
+    assert all_events(api, only_managed="true", **window(14)) == []  # a window given: it binds
 
 
 def test_the_demo_routine_keeps_reaching_two_weeks_ahead(sandbox: SandboxServer, connect, clock):

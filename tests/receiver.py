@@ -1,0 +1,92 @@
+"""A callback URL on a free port that records every push notification it is sent."""
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args: object) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as it arrived: the exact body bytes and the headers."""
+
+    path: str
+    body: bytes
+    headers: dict[str, str]
+    status: int  # what the receiver answered
+
+    @property
+    def signature(self) -> str:
+        return self.headers.get("Cronofy-Hmac-Sha256", "")
+
+
+class Receiver:
+    """Answers 200 unless told otherwise: `answer(500, 500)` for the next two, or a number
+    of seconds to sleep (`answer(2.0)`) to make the sender time out."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self._answers: deque[int | float] = deque()
+        self._lock = threading.Condition()
+        self._server: BaseWSGIServer | None = None
+
+    def answer(self, *answers: int | float) -> None:
+        with self._lock:
+            self._answers.extend(answers)
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+        """Block until `count` requests arrived (or fail): all received so far."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len(self.received) < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"got {len(self.received)} of {count} notifications"
+                self._lock.wait(left)
+            return list(self.received)
+
+    def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        body = request.get_data()
+        with self._lock:
+            planned = self._answers.popleft() if self._answers else 200
+        if isinstance(planned, float):
+            time.sleep(planned)
+            status = 200
+        else:
+            status = planned
+        with self._lock:
+            self.received.append(Received(request.path, body, dict(request.headers), status))
+            self._lock.notify_all()
+        return Response(b"", status=status)(environ, start_response)
+
+    def __enter__(self) -> Self:
+        self._server = make_server(
+            "127.0.0.1", 0, self._app, threaded=True, request_handler=_Quiet
+        )
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()
