@@ -6,7 +6,7 @@ from flask import Flask, Response, render_template
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from sandbox import api, channels, consent, controls, oauth
+from sandbox import api, calendar_page, channels, consent, controls, oauth
 from sandbox.instrument import instrument
 from sandbox.state import SandboxState
 from sandbox.web import json_response
@@ -34,6 +34,7 @@ def create_app_host(state: SandboxState) -> Flask:
     """The browser-facing host: consent page, relink page, and token/revoke like Cronofy's."""
     app = _base(state, "app")
     app.register_blueprint(consent.bp)
+    app.register_blueprint(calendar_page.bp)
 
     @app.errorhandler(HTTPException)
     def _html_error(error: HTTPException) -> Response:

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify, render_template, request
 
 if TYPE_CHECKING:  # the state's modules use these helpers too
     from sandbox.state import SandboxState
@@ -46,3 +46,11 @@ def json_response(status: int, body: Any = None, **headers: str) -> Response:
 def oauth_error(status: int, error: str) -> Response:
     """The OAuth 2.0 error shape: `{"error": ...}`, never cached."""
     return json_response(status, {"error": error}, **{"Cache-Control": "no-store"})
+
+
+def html_page(template: str, status: int = 200, **context: object) -> Response:
+    """A page of the app host: never framed (clickjacking) nor cached (its forms carry nonces)."""
+    response = Response(render_template(template, **context), status=status)
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -89,7 +89,10 @@ class Visitor:
         if name:
             data[name] = value
         url = urljoin(self.page.url, form.action or self.page.url)
-        self.page = self.session.request(form.method, url, data=data, timeout=10)
+        if form.method == "get":  # a browser puts a GET form's fields in the query
+            self.page = self.session.get(url, params=data, timeout=10)
+        else:
+            self.page = self.session.request(form.method, url, data=data, timeout=10)
         return self.page
 
     @property

@@ -1,6 +1,7 @@
 """Push notifications: channels, signed deliveries to a real receiver, retries and faults."""
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,6 +44,10 @@ def create_channel(api: Api, url: str, **filters: Any) -> requests.Response:
     if filters:
         body["filters"] = filters
     return api.post("/v1/channels", json=body)
+
+
+def hours_from_now(hours: int) -> str:
+    return format_timestamp(time.time() + hours * 3600)
 
 
 def notification(received: Received) -> dict[str, Any]:
@@ -181,13 +186,11 @@ def test_each_change_at_the_provider_is_one_change_notification(
         tokens["sub"],
         work,
         summary="Dentist",
-        start="2027-01-05T10:00:00Z",
-        end="2027-01-05T11:00:00Z",
+        start=hours_from_now(24),
+        end=hours_from_now(25),
     )
     clock.advance(5)
-    sandbox.state.edit_provider_event(
-        uid, start="2027-01-05T12:00:00Z", end="2027-01-05T13:00:00Z"
-    )
+    sandbox.state.edit_provider_event(uid, start=hours_from_now(26), end=hours_from_now(27))
     clock.advance(5)
     sandbox.state.delete_provider_event(uid)
     received = receiver.wait_for(4)

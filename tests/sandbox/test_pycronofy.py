@@ -9,6 +9,7 @@ import requests
 from pycronofy.exceptions import PyCronofyRequestError
 
 from sandbox import SandboxServer
+from sandbox.times import format_time
 from tests.sandbox.conftest import HTML, REDIRECT_URI, TIMEOUT, query_of
 from tests.sandbox.forms import parse_form
 
@@ -118,3 +119,51 @@ def test_pycronofy_sees_sandbox_errors(sandbox: SandboxServer, sdk: pycronofy.Cl
         sdk.list_calendars()
     assert error.value.response.status_code == 503
     assert sdk.list_calendars()
+
+
+def test_pycronofy_push_channels_changes_and_signatures(
+    sandbox: SandboxServer, sdk: pycronofy.Client, clock
+) -> None:
+    from tests.receiver import Receiver
+
+    sdk.get_authorization_from_code(
+        consent(sandbox, sdk.user_auth_link(REDIRECT_URI, state="fidelity"))
+    )
+    account_id = sdk.account()["account_id"]
+    work = next(c["calendar_id"] for c in sdk.list_calendars() if c["calendar_name"] == "Work")
+    with Receiver() as receiver:
+        channel = sdk.create_notification_channel(f"{receiver.url}/push", calendar_ids=(work,))
+        assert channel["channel_id"].startswith("chn_")
+        assert [c["channel_id"] for c in sdk.list_notification_channels()] == [
+            channel["channel_id"]
+        ]
+
+        clock.advance(60)
+        since = datetime.datetime.now(datetime.UTC)
+        added = sandbox.state.add_provider_event(
+            account_id,
+            work,
+            summary="Added at the provider",
+            start=format_time(since + datetime.timedelta(days=1)),
+            end=format_time(since + datetime.timedelta(days=1, minutes=30)),
+        )
+        known = next(
+            e["event_uid"]
+            for e in sdk.read_events(calendar_ids=(work,))
+            if e["event_uid"] != added
+        )
+        sandbox.state.delete_provider_event(known)
+        changes = sdk.read_events(last_modified=since, include_deleted=True).all()
+        assert sorted((e["event_uid"], e["deleted"]) for e in changes) == sorted(
+            [(added, False), (known, True)]
+        )
+
+        received = receiver.wait_for(3)  # verification, then a change for each (both in Work)
+        for notification in received:
+            assert sdk.hmac_valid(notification.signature, notification.body.decode())
+        tampered = received[-1].body.replace(b'"change"', b'"chaNge"')
+        assert not sdk.hmac_valid(received[-1].signature, tampered.decode())
+        assert not sdk.hmac_valid("", received[-1].body.decode())
+
+        sdk.close_notification_channel(channel["channel_id"])
+        assert sdk.list_notification_channels() == []
