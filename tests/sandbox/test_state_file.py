@@ -20,6 +20,10 @@ def test_accounts_and_tokens_survive_a_restart(tmp_path: Path) -> None:
         assert (
             api.post(f"/v1/calendars/{work['calendar_id']}/events", json=event).status_code == 202
         )
+        # A channel to a closed port: its verification fails in the background, harmlessly.
+        channel = api.post(
+            "/v1/channels", json={"callback_url": "http://127.0.0.1:9/push"}
+        ).json()["channel"]
     assert path.exists()
     assert list(path.parent.iterdir()) == [path]  # no temporary files left behind
     saved = path.read_text()
@@ -40,6 +44,7 @@ def test_accounts_and_tokens_survive_a_restart(tmp_path: Path) -> None:
         body = {**CLIENT, "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
         refreshed = requests.post(f"{second.api_url}/oauth/token", json=body, timeout=TIMEOUT)
         assert refreshed.status_code == 200
+        assert api.get("/v1/channels").json() == {"channels": [channel]}
 
 
 def test_same_email_after_a_restart_without_a_file_is_the_same_account(tmp_path: Path) -> None:
