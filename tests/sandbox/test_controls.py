@@ -27,6 +27,10 @@ def test_settings_get_and_patch(sandbox: SandboxServer) -> None:
         "page_size": 25,
         "rotate_refresh_tokens": True,
         "hang_seconds": 30,
+        "rate_limits": False,
+        "rate_limit_per_second": 50,
+        "rate_limit_per_minute": 500,
+        "rate_limit_retry_after": None,
     }
     response = control(sandbox, "PATCH", "/settings", json={"page_size": 5, "latency_ms": 1})
     assert response.status_code == 200
@@ -256,6 +260,7 @@ def test_request_log(sandbox: SandboxServer, browser: Browser) -> None:
             "host",
             "path",
             "status",
+            "rate_limited",
             "grant_type",
             "basic_auth",
             "started_at",
@@ -264,6 +269,7 @@ def test_request_log(sandbox: SandboxServer, browser: Browser) -> None:
         }
         assert isinstance(entry["client_port"], int)
         assert entry["basic_auth"] is False
+        assert entry["rate_limited"] is False
         assert entry["started_at"] <= entry["finished_at"]
     assert control(sandbox, "DELETE", "/requests").status_code == 200
     assert sandbox.state.requests_log() == []
