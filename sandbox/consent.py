@@ -5,18 +5,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, request
 
 from sandbox import scopes
-from sandbox.web import current_state, json_response, parse_bool
+from sandbox.web import current_state, html_page, json_response, parse_bool
 
 bp = Blueprint("consent", __name__)
 
 LINK_COOKIE = "sandbox_browser"
-# Radio value -> label. provider_name values Cronofy accepts map onto these for pre-selection.
+# Radio value -> label: the sandbox's providers (demo_data.PROVIDERS).
 PROVIDER_CHOICES = {"google": "Google", "office365": "Microsoft 365 / Exchange", "apple": "Apple"}
+# The `provider_name` values Cronofy documents for /oauth/authorize -> the choice they make.
+# The sandbox has one Microsoft provider, so Outlook.com (live_connect) and Exchange map to it.
+# Any other value is ignored and the page offers the choice.
 _PRESELECT = {
     "google": "google",
+    "live_connect": "office365",
     "office365": "office365",
     "exchange": "office365",
     "apple": "apple",
@@ -92,29 +96,30 @@ def _redirect_back(auth: AuthRequest, **params: str) -> Response:
     return Response(status=302, headers={"Location": urlunsplit(parts._replace(query=query))})
 
 
-def _page(template: str, status: int = 200, **context: object) -> Response:
-    response = Response(render_template(template, **context), status=status)
-    # The consent page must not be framed (clickjacking) nor cached (it carries a nonce).
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _error_page(message: str, status: int = 400) -> Response:
-    return _page("message.html", status, title="Something went wrong", message=message, lang="en")
+    return html_page(
+        "message.html", status, title="Something went wrong", message=message, lang="en"
+    )
+
+
+def _preselected(auth: AuthRequest) -> str | None:
+    """The provider `provider_name` names, if it names one the sandbox has."""
+    return _PRESELECT.get(auth.carried.get("provider_name", ""))
 
 
 def _consent_page(
     auth: AuthRequest, *, provider: str, email: str, email_error: str | None = None
 ) -> Response:
+    """The form; with a pre-selected provider it shows that one instead of the choice."""
     locale = auth.carried.get("locale", "")
-    return _page(
+    return html_page(
         "authorize.html",
         400 if email_error else 200,
         app_name=current_state().app_name,
         permissions=[scopes.DESCRIPTIONS[name] for name in auth.scope],
         providers=PROVIDER_CHOICES,
         provider=provider,
+        provider_fixed=_preselected(auth) is not None,
         email=email,
         email_error=email_error,
         carried=auth.carried,
@@ -144,8 +149,8 @@ def authorize() -> Response:
     except Bounced as exc:
         return _redirect_back(_bounce_target(params), error=str(exc))
     if request.method == "GET":
-        preselected = _PRESELECT.get(auth.carried.get("provider_name", ""), "google")
-        return _consent_page(auth, provider=preselected, email="demo@example.com")
+        provider = _preselected(auth) or "google"
+        return _consent_page(auth, provider=provider, email="demo@example.com")
     return _decide(auth)
 
 
@@ -163,6 +168,8 @@ def _decide(auth: AuthRequest) -> Response:
         return _redirect_back(auth, error="access_denied")
     if decision != "allow":
         return _error_page("Choose Allow or Deny.")
+    # The form's provider decides, even against a pre-selection: the user's own browser could
+    # send any of the sandbox's providers anyway, and nothing else is accepted.
     provider = request.form.get("provider", "")
     email = request.form.get("email", "").strip().lower()
     if provider not in PROVIDER_CHOICES:
@@ -201,13 +208,13 @@ def relink() -> Response:
         if not state.take_nonce(request.form.get("nonce", ""), purpose):
             return _error_page("This form has expired or was not sent by this page. Start again.")
         state.reconnect_profile(profile_id)
-        return _page(
+        return html_page(
             "message.html",
             title="Calendar reconnected",
             message=f"{name} is connected again. You can close this window.",
             lang="en",
         )
-    return _page(
+    return html_page(
         "relink.html",
         profile_id=profile_id,
         profile_name=name,

@@ -19,6 +19,7 @@ from sandbox.delivery import FAULT_KINDS, Deliveries
 from sandbox.demo_data import PROVIDERS, build_account, extend_routine
 from sandbox.models import Account, Channel, Code, Event, Grant
 from sandbox.push import notification_body
+from sandbox.rate_limits import RateLimiter
 
 T = TypeVar("T")
 
@@ -41,6 +42,11 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "close_failing_channels": True,
     # A second client secret, as while rotating: notifications then carry two signatures.
     "rotating_client_secret": None,
+    # Cronofy's limits per application (every user together); off unless a test turns them on.
+    "rate_limits": False,
+    "rate_limit_per_second": 50,
+    "rate_limit_per_minute": 500,
+    "rate_limit_retry_after": None,  # seconds sent as Retry-After on a 429; None sends none
 }
 # name -> (accepted types, lowest, highest); bool is checked apart because bool is an int.
 _SETTING_RULES: dict[str, tuple[tuple[type[int | float], ...], float, float]] = {
@@ -51,8 +57,17 @@ _SETTING_RULES: dict[str, tuple[tuple[type[int | float], ...], float, float]] = 
     "notification_timeout_seconds": ((int, float), 0.01, 60),
     "notification_retry_seconds": ((int, float), 0, 3600),
     "notification_retry_window_seconds": ((int, float), 0, 7 * 86_400),
+    "rate_limit_per_second": ((int,), 1, 1_000_000),
+    "rate_limit_per_minute": ((int,), 1, 1_000_000),
+    "rate_limit_retry_after": ((int,), 0, 86_400),
 }
-_BOOL_SETTINGS = ("rotate_refresh_tokens", "notify_own_writes", "close_failing_channels")
+_BOOLEAN_SETTINGS = (
+    "rotate_refresh_tokens",
+    "rate_limits",
+    "notify_own_writes",
+    "close_failing_channels",
+)
+_NULLABLE_SETTINGS = ("rate_limit_retry_after",)
 MAX_CHANNELS = 128  # per account, as Cronofy documents
 FAULT_STATUSES: tuple[int | str, ...] = (429, 500, 502, 503, "hang")
 CODE_LIFETIME = 600  # seconds: Cronofy's authorization codes expire after 10 minutes
@@ -142,6 +157,7 @@ class SandboxState:
         self._settings = dict(DEFAULT_SETTINGS)
         self._redirect_uris = list(self._initial_redirect_uris)
         self._faults: list[Fault] = []
+        self._rate_limiter = RateLimiter()
         self._log: deque[dict[str, Any]] = deque(maxlen=LOG_LIMIT)
         self._accounts: dict[str, Account] = {}
         self._grants: dict[str, Grant] = {}
@@ -463,12 +479,27 @@ class SandboxState:
                 return None
             return entry[1]
 
-    # ----- request log, latency, faults ------------------------------------------------------
+    # ----- request log, rate limits, faults --------------------------------------------------
 
     def record_request(self, entry: dict[str, Any]) -> None:
         """Append one request-log entry."""
         with self._lock:
             self._log.append(entry)
+
+    def admit(self) -> bool:
+        """Whether a request may go ahead under the rate limits (always, when they are off).
+
+        An admitted request is counted against both windows; a refused one is not.
+        """
+        with self._lock:
+            settings = self._settings
+            if not settings["rate_limits"]:
+                return True
+            return self._rate_limiter.admit(
+                self.clock(),
+                settings["rate_limit_per_second"],
+                settings["rate_limit_per_minute"],
+            )
 
     def take_fault(self, path: str) -> int | str | None:
         """The fault planned for this request, if any, counting it down."""
@@ -492,7 +523,7 @@ class SandboxState:
     def set_settings(self, **changes: object) -> dict[str, Any]:
         """Validate all changes first, then apply them together; ValueError names the bad one."""
         for name, value in changes.items():
-            if name in _BOOL_SETTINGS:
+            if name in _BOOLEAN_SETTINGS:
                 if not isinstance(value, bool):
                     raise ValueError(f"{name} must be true or false")
                 continue
@@ -502,9 +533,12 @@ class SandboxState:
                 continue
             if name not in _SETTING_RULES:
                 raise ValueError(f"unknown setting {name!r}")
+            if value is None and name in _NULLABLE_SETTINGS:
+                continue
             types, low, high = _SETTING_RULES[name]
             if isinstance(value, bool) or not isinstance(value, types) or not low <= value <= high:
-                raise ValueError(f"{name} must be a number from {low} to {high}")
+                or_null = " or null" if name in _NULLABLE_SETTINGS else ""
+                raise ValueError(f"{name} must be a number from {low} to {high}{or_null}")
         with self._lock:
             self._settings.update(changes)
             return dict(self._settings)
@@ -600,7 +634,10 @@ class SandboxState:
             self._log.clear()
 
     def reset(self) -> None:
-        """A fresh start: no accounts, tokens, channels, faults or logs; default settings."""
+        """A fresh start: no accounts, tokens, channels, faults or logs; default settings.
+
+        The rate-limit windows start again from nothing too.
+        """
         with self._lock:
             self._clear()
             self._save()

@@ -42,13 +42,65 @@ def test_app_name_is_escaped(sandbox: SandboxServer, browser: Browser) -> None:
     assert "<b>Evil</b>" not in page.text
 
 
+def linking_provider(browser: Browser, response: requests.Response) -> str:
+    """The provider_name of the profile an Allow linked to, from exchanging its code."""
+    body = exchange(browser.server, query_of(response)["code"][0]).json()
+    provider_name: str = body["linking_profile"]["provider_name"]
+    return provider_name
+
+
+# provider_name on the request -> the consent choice it makes -> provider_name of the profile
 @pytest.mark.parametrize(
-    ("given", "checked"),
-    [("apple", "apple"), ("office365", "office365"), ("exchange", "office365"), ("", "google")],
+    ("given", "choice", "label", "reported"),
+    [
+        ("google", "google", "Google", "google"),
+        ("live_connect", "office365", "Microsoft 365 / Exchange", "exchange"),
+        ("office365", "office365", "Microsoft 365 / Exchange", "exchange"),
+        ("exchange", "office365", "Microsoft 365 / Exchange", "exchange"),
+        ("apple", "apple", "Apple", "apple"),
+    ],
 )
-def test_provider_name_preselects_a_radio(browser: Browser, given: str, checked: str) -> None:
-    page = browser.open(provider_name=given)
-    assert parse_form(page.text).fields["provider"] == checked
+def test_provider_name_preselects_the_provider_and_skips_the_choice(
+    browser: Browser, given: str, choice: str, label: str, reported: str
+) -> None:
+    page = browser.open(provider_name=given, avoid_linking="true")
+    assert page.status_code == 200
+    assert 'type="radio"' not in page.text
+    assert "<legend>Calendar provider</legend>" not in page.text
+    assert f"Calendar provider: <strong>{label}</strong>" in page.text
+    fields = parse_form(page.text).fields
+    assert (fields["provider"], fields["provider_name"]) == (choice, given)
+    assert linking_provider(browser, browser.submit(page)) == reported
+    assert [a["provider"] for a in browser.server.state.accounts()] == [choice]
+
+
+@pytest.mark.parametrize("given", [None, "", "aol", "Google", "icloud", "office 365"])
+def test_unknown_or_empty_provider_name_is_ignored(browser: Browser, given: str | None) -> None:
+    page = browser.open(provider_name=given, avoid_linking="true")
+    assert page.status_code == 200
+    assert "<legend>Calendar provider</legend>" in page.text
+    assert page.text.count('type="radio"') == 3
+    assert "Calendar provider: <strong>" not in page.text
+    assert parse_form(page.text).fields["provider"] == "google"
+    assert linking_provider(browser, browser.submit(page, provider="apple")) == "apple"
+
+
+def test_a_forged_provider_works_only_within_the_known_ones(browser: Browser) -> None:
+    page = browser.open(provider_name="apple", avoid_linking="true")
+    assert linking_provider(browser, browser.submit(page, provider="office365")) == "exchange"
+    refused = browser.submit(browser.open(provider_name="apple"), provider="live_connect")
+    assert refused.status_code == 400
+    assert "Location" not in refused.headers
+    assert "Choose a calendar provider." in refused.text
+
+
+def test_preselection_survives_an_email_error(browser: Browser) -> None:
+    page = browser.submit(browser.open(provider_name="exchange"), email="not an email")
+    assert page.status_code == 400
+    assert 'id="email-error"' in page.text
+    assert 'type="radio"' not in page.text
+    assert parse_form(page.text).fields["provider"] == "office365"
+    assert linking_provider(browser, browser.submit(page, email="ok@example.com")) == "exchange"
 
 
 def test_allow_redirects_with_code_and_state(browser: Browser) -> None:

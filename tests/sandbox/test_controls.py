@@ -33,6 +33,10 @@ def test_settings_get_and_patch(sandbox: SandboxServer) -> None:
         "notification_retry_window_seconds": 86_400,
         "close_failing_channels": True,
         "rotating_client_secret": None,
+        "rate_limits": False,
+        "rate_limit_per_second": 50,
+        "rate_limit_per_minute": 500,
+        "rate_limit_retry_after": None,
     }
     response = control(sandbox, "PATCH", "/settings", json={"page_size": 5, "latency_ms": 1})
     assert response.status_code == 200
@@ -262,6 +266,7 @@ def test_request_log(sandbox: SandboxServer, browser: Browser) -> None:
             "host",
             "path",
             "status",
+            "rate_limited",
             "grant_type",
             "basic_auth",
             "started_at",
@@ -270,6 +275,7 @@ def test_request_log(sandbox: SandboxServer, browser: Browser) -> None:
         }
         assert isinstance(entry["client_port"], int)
         assert entry["basic_auth"] is False
+        assert entry["rate_limited"] is False
         assert entry["started_at"] <= entry["finished_at"]
     assert control(sandbox, "DELETE", "/requests").status_code == 200
     assert sandbox.state.requests_log() == []

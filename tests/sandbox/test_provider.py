@@ -129,3 +129,8 @@ def test_an_unknown_email_is_told_to_connect_first(sandbox: SandboxServer) -> No
     assert response.status_code == 404
     assert "Connect it from the application first." in response.text
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_consent_page_links_to_the_sandbox_calendar(browser) -> None:
+    page = browser.open()
+    assert '<a href="/calendar" target="_blank" rel="noopener">your' in page.text
