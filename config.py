@@ -117,6 +117,16 @@ def _proxy_count(value: str | None) -> int:
     return count
 
 
+def _whole_number(name: str, default: int) -> int:
+    """A setting that is a whole number of at least 1 (seconds, threads)."""
+    value = _env(name)
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name}={value!r} is not a whole number of at least 1.")
+    return int(value)
+
+
 def _key_list(value: str | None) -> list[str]:
     """Split a comma- or space-separated list of keys."""
     return [key for key in (value or "").replace(",", " ").split() if key]
@@ -198,6 +208,36 @@ class Config:
     RATELIMIT_REGISTER = "5 per minute; 50 per hour"
     RATELIMIT_CONNECT = "10 per minute; 100 per hour"
 
+    # Background work (app/sync/): the task queue whose workers keep the local copy fresh.
+    # redis://host:6379/1 in production; sqlite:///path for one machine (what `make run`
+    # uses, with a consumer inside the process); memory:// with TASK_QUEUE_IMMEDIATE for unit
+    # tests, where a task runs at once in the process that asks for it.
+    TASK_QUEUE_URL: str | None = f"sqlite:///{INSTANCE_DIR / 'tasks.db'}"
+    TASK_QUEUE_IMMEDIATE = False
+    # Names the queue inside its store, so several deployments (or test runs) can share one.
+    TASK_QUEUE_NAME = "calendar-connect"
+    WORKER_THREADS = 4
+    # The local copy of each connection. Older than MAX_AGE seconds, a page still shows it
+    # and asks for a refresh; every connection is read in full once per FULL_EVERY seconds.
+    CRONOFY_SYNC_MAX_AGE = 300
+    CRONOFY_SYNC_FULL_EVERY = 86_400
+    # How long one sync may hold a connection before another may take it over (a crashed
+    # worker's lease runs out; the sweep then finishes its job).
+    CRONOFY_SYNC_LEASE = 120
+    # The events copied: wide enough for the agenda in any time zone, and the weeks after it.
+    CRONOFY_SYNC_DAYS_BACK = 1
+    CRONOFY_SYNC_DAYS_AHEAD = 60
+    CRONOFY_SYNC_MAX_PAGES = 50
+    # One budget for every call to Cronofy from every process, just under Cronofy's 50 a
+    # second and 500 a minute per application. Background syncs leave RESERVE of it to the
+    # calls a person is waiting for. Counted where RATELIMIT_STORAGE_URI counts, unless set.
+    CRONOFY_BUDGET = "45 per second; 450 per minute"
+    CRONOFY_BUDGET_STORAGE_URI: str | None = None
+    CRONOFY_BUDGET_RESERVE = 0.2
+    # Longest waits for budget, in seconds: a person's request, and a background sync.
+    CRONOFY_BUDGET_WAIT = 2.0
+    CRONOFY_BUDGET_BACKGROUND_WAIT = 20.0
+
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY")
         self.TOKEN_ENCRYPTION_KEYS = _key_list(_env("TOKEN_ENCRYPTION_KEYS"))
@@ -209,6 +249,14 @@ class Config:
         self.CRONOFY_SCOPE = _env("CRONOFY_SCOPE") or self.CRONOFY_SCOPE
         self.PROXY_COUNT = _proxy_count(_env("PROXY_COUNT"))
         self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or self.RATELIMIT_STORAGE_URI
+        self.TASK_QUEUE_URL = _env("TASK_QUEUE_URL") or self.TASK_QUEUE_URL
+        self.TASK_QUEUE_NAME = _env("TASK_QUEUE_NAME") or self.TASK_QUEUE_NAME
+        self.WORKER_THREADS = _whole_number("WORKER_THREADS", self.WORKER_THREADS)
+        self.CRONOFY_SYNC_MAX_AGE = _whole_number(
+            "CRONOFY_SYNC_MAX_AGE", self.CRONOFY_SYNC_MAX_AGE
+        )
+        self.CRONOFY_BUDGET = _env("CRONOFY_BUDGET") or self.CRONOFY_BUDGET
+        self.CRONOFY_BUDGET_STORAGE_URI = _env("CRONOFY_BUDGET_STORAGE_URI")
         # The benchmark's baseline turns pooling and parallel calls off; nothing else should.
         if (_env("CRONOFY_HTTP_POOL") or "true").lower() in ("0", "false", "no"):
             self.CRONOFY_HTTP_POOL = False
@@ -258,6 +306,11 @@ class TestingConfig(Config):
     CRONOFY_SCOPE = DEFAULT_SCOPE
     # Cheap hashes keep the suite fast; test_passwords pins the production cost.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105
+    # Background tasks wait in memory until a test runs them (the `jobs` fixture), or
+    # run at once where they are asked with TASK_QUEUE_IMMEDIATE.
+    TASK_QUEUE_URL = "memory://"
+    # Room for any test's calls; tests of the budget set their own.
+    CRONOFY_BUDGET = "10000 per second"
 
     def __init__(self) -> None:
         """Ignore the developer's environment so tests behave the same everywhere."""
@@ -280,6 +333,7 @@ class ProductionConfig(Config):
 
     def __init__(self) -> None:
         self.RATELIMIT_STORAGE_URI = None
+        self.TASK_QUEUE_URL = None
         super().__init__()
         missing = [
             name
@@ -325,6 +379,13 @@ def production_problems(config: Config) -> list[str]:
         problems.append(
             f"CRONOFY_REDIRECT_URI={redirect_uri!r} is not an https:// URL: use "
             "https://<your host>/auth/cronofy/callback and register that with Cronofy."
+        )
+    if not config.TASK_QUEUE_URL or config.TASK_QUEUE_URL == "memory://":
+        # In memory, a job enqueued by a web process would never reach a worker.
+        problems.append(
+            f"TASK_QUEUE_URL is {'memory://' if config.TASK_QUEUE_URL else 'not set'}: use "
+            "redis://<host>:6379/1 so the web processes and the workers "
+            "(`flask --app wsgi worker`) share one queue."
         )
     if not config.RATELIMIT_STORAGE_URI:
         problems.append(

@@ -1,9 +1,11 @@
 """`make run`: serve the app on http://127.0.0.1:5000 (or `make run PORT=5050`) for local use.
 
-With no Cronofy credentials configured, the bundled sandbox is started in the same process,
-its authorization page on PORT+1 and its API on PORT+2. It keeps its accounts and
-authorizations in instance/sandbox-state.json, beside the app's database and keys, so a
-restart keeps every connection working; `make reset` forgets them all.
+Background work (filling each connection's local copy) runs in this same process, on worker
+threads reading the SQLite task queue in instance/. With no Cronofy credentials configured,
+the bundled sandbox is started in the same process too, its authorization page on PORT+1
+and its API on PORT+2. It keeps its accounts and authorizations in
+instance/sandbox-state.json, beside the app's database, queue and keys, so a restart keeps
+every connection working; `make reset` forgets them all.
 This file is the only place where the app and the sandbox meet.
 """
 
@@ -18,6 +20,7 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
 from app import create_app
+from app.sync.queue import start_embedded_consumer
 from config import INSTANCE_DIR, ConfigError
 
 if TYPE_CHECKING:
@@ -47,6 +50,10 @@ def main() -> None:
         print(f" * Its accounts and tokens are kept in {_shown(sandbox.state.state_file)}")
     else:
         print(f" * Cronofy: {app.config['CRONOFY_APP_URL']} and {app.config['CRONOFY_API_URL']}")
+    consumer = None
+    if not app.config["TASK_QUEUE_IMMEDIATE"]:
+        consumer = start_embedded_consumer(app.config["WORKER_THREADS"])
+        print(f" * Background work: {app.config['WORKER_THREADS']} worker threads in this process")
     print(f" * Open http://{HOST}:{port} in your browser (Ctrl-C to stop)", flush=True)
     try:
         # No debugger and no reloader: a traceback page must never be served, and the
@@ -60,6 +67,8 @@ def main() -> None:
             request_handler=PathOnlyRequestHandler,
         )
     finally:
+        if consumer is not None:
+            consumer.stop()
         if sandbox is not None:
             sandbox.stop()
 

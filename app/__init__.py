@@ -42,6 +42,7 @@ def register_extensions(app: Flask) -> None:
     from app.cronofy import init_cronofy
     from app.crypto import init_cipher
     from app.extensions import csrf, db, login_manager, migrate
+    from app.sync import init_sync
 
     init_cipher(app)
     db.init_app(app)
@@ -52,16 +53,23 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
     init_cronofy(app)
+    init_sync(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import auth, cronofy, dashboard, events, health
+    """Each feature's views, which attach themselves to its blueprint when imported.
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(cronofy.bp)
-    app.register_blueprint(dashboard.bp)
-    app.register_blueprint(events.bp)
-    app.register_blueprint(health.bp)
+    The views are imported here rather than by their package, so a package's helpers (the
+    Cronofy client, say) can be imported without pulling in every page.
+    """
+    from app import health
+    from app.auth import routes as auth
+    from app.cronofy import routes as cronofy
+    from app.dashboard import routes as dashboard
+    from app.events import routes as events
+
+    for feature in (auth, cronofy, dashboard, events, health):
+        app.register_blueprint(feature.bp)
 
 
 def register_security(app: Flask) -> None:

@@ -62,7 +62,10 @@ def reencrypt() -> None:
                 skipped += 1
         db.session.commit()
         after = rows[-1][0]
+    copies, copies_unreadable = _reencrypt_copies()
+    unreadable += copies_unreadable
     click.echo(f"Re-encrypted {done} connection(s) under the newest key.")
+    click.echo(f"Re-encrypted {copies} part(s) of the calendars' local copy.")
     if skipped:
         click.echo(f"{skipped} changed meanwhile and already use the newest key.")
     if unreadable:
@@ -72,3 +75,30 @@ def reencrypt() -> None:
             err=True,
         )
         raise SystemExit(1)
+
+
+def _reencrypt_copies() -> tuple[int, int]:
+    """Re-encrypt the local copy's data the same way: (rewritten, unreadable).
+
+    A part a sync rewrote meanwhile is skipped: the sync wrote it under the newest key.
+    """
+    read = text(
+        "SELECT id, data FROM snapshots WHERE id > :after AND data IS NOT NULL "
+        "ORDER BY id LIMIT :limit"
+    )
+    write = text("UPDATE snapshots SET data = :new WHERE id = :id AND data = :old")
+    done = unreadable = after = 0
+    while rows := db.session.execute(read, {"after": after, "limit": BATCH}).all():
+        for row in rows:
+            try:
+                new = crypto.rotate(row[1])
+            except crypto.InvalidToken:
+                unreadable += 1
+                continue
+            result = db.session.connection().execute(
+                write, {"id": row[0], "new": new, "old": row[1]}
+            )
+            done += result.rowcount
+        db.session.commit()
+        after = rows[-1][0]
+    return done, unreadable

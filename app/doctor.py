@@ -193,6 +193,29 @@ def check_rate_limit_store(app: Flask) -> Iterator[Finding]:
     yield Finding(True, "rate-limit store", f"{uri} reachable")
 
 
+def check_task_queue(app: Flask) -> Iterator[Finding]:
+    """The queue the workers read: reachable, and how much waits in it."""
+    from app.sync.queue import huey, safe_url
+
+    if app.config.get("TASK_QUEUE_IMMEDIATE"):
+        yield Finding(True, "task queue", "tasks run where they are asked (TASK_QUEUE_IMMEDIATE)")
+        return
+    url = safe_url(str(app.config.get("TASK_QUEUE_URL") or ""))
+    try:
+        waiting = huey.pending_count()
+    except Exception as exc:  # any failure to answer is the finding
+        yield Finding(
+            False,
+            "task queue",
+            f"{url} not reachable ({type(exc).__name__}); pages still work, but copies are "
+            "not refreshed until it is",
+            "Check TASK_QUEUE_URL (host, port, password, or the file's folder) and that the "
+            "store is running.",
+        )
+        return
+    yield Finding(True, "task queue", f"{url} reachable, {waiting} task(s) waiting")
+
+
 def check_cronofy_hosts(app: Flask) -> Iterator[Finding]:
     for name, setting in (("app host", "CRONOFY_APP_URL"), ("API host", "CRONOFY_API_URL")):
         url = str(app.config.get(setting) or "")
@@ -218,6 +241,7 @@ CHECKS: list[Callable[[Flask], Iterator[Finding]]] = [
     check_redirect_uri,
     check_database,
     check_rate_limit_store,
+    check_task_queue,
     check_cronofy_hosts,
 ]
 
@@ -230,7 +254,7 @@ def run_checks(app: Flask) -> list[Finding]:
 @click.command("doctor")
 @with_appcontext
 def doctor() -> None:
-    """Check settings, database, rate-limit store and Cronofy hosts; exit 1 on a problem."""
+    """Check settings, database, stores, task queue and Cronofy hosts; exit 1 on a problem."""
     # Flask types current_app as the app itself, not the proxy it is.
     findings = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]
     for finding in findings:

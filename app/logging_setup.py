@@ -4,6 +4,8 @@ import logging
 import re
 import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TextIO
@@ -32,8 +34,19 @@ _request_id: ContextVar[str] = ContextVar("request_id", default="-")
 
 
 def current_request_id() -> str:
-    """This request's id, or "-" outside a request."""
+    """This request's (or background task's) id, or "-" outside both."""
     return _request_id.get()
+
+
+@contextmanager
+def logged_as_task(name: str) -> Iterator[str]:
+    """Inside, log lines carry an id of this task run (`task-…`), as a request's carry its."""
+    task_id = f"task-{secrets.token_hex(6)}"
+    token = _request_id.set(task_id)
+    try:
+        yield task_id
+    finally:
+        _request_id.reset(token)
 
 
 def redact(text: str) -> str:

@@ -23,6 +23,7 @@ from app import create_app
 from app.extensions import db
 from sandbox import SandboxServer
 from tests.helpers import API_URL, APP_URL, register
+from tests.jobs import Jobs
 from tests.live import LiveApp, drop_postgres_database, fresh_postgres_database
 
 POSTGRES_URL = os.environ.get(
@@ -128,6 +129,9 @@ def served_with_sandbox(
             CRONOFY_API_URL=sandbox.api_url,
             CRONOFY_CLIENT_ID="sandbox-client",
             CRONOFY_CLIENT_SECRET="sandbox-secret",
+            # Background syncs run at once, where they are asked for (tests of the real
+            # consumer say otherwise).
+            TASK_QUEUE_IMMEDIATE=overrides.pop("TASK_QUEUE_IMMEDIATE", True),
             **overrides,
         ) as app,
         LiveApp(app) as server,
@@ -140,6 +144,12 @@ def served_with_sandbox(
 def live_app(database_url: str, sandbox: SandboxServer) -> Iterator[LiveApp]:
     with served_with_sandbox(database_url, sandbox) as server:
         yield server
+
+
+@pytest.fixture
+def jobs(app: Flask) -> Jobs:
+    """The app's task queue: tasks wait there until the test runs them."""
+    return Jobs()
 
 
 @pytest.fixture

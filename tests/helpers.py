@@ -2,10 +2,12 @@
 
 import re
 import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import responses
+from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from responses import matchers
@@ -113,3 +115,35 @@ def mock_account(cronofy: responses.RequestsMock, token: dict[str, Any], default
         },
         match=[matchers.header_matcher({"Authorization": f"Bearer {token['access_token']}"})],
     )
+
+
+def sync_copy(
+    cronofy: responses.RequestsMock,
+    calendars: dict[str, Any],
+    profiles: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
+) -> None:
+    """Answer the waiting background sync (a full-scope connection's) and run it, as a
+    worker would: afterwards pages read these from the local copy."""
+    from tests.jobs import Jobs
+
+    cronofy.get(CALENDARS_URL, json=calendars)
+    cronofy.get(PROFILES_URL, json=profiles or {"profiles": []})
+    cronofy.get(EVENTS_URL, json={"pages": {"current": 1, "total": 1}, "events": events or []})
+    Jobs().run()
+    cronofy.calls.reset()
+
+
+def age_the_copy(app: Flask, by: timedelta = timedelta(hours=1)) -> None:
+    """Make every copy older than CRONOFY_SYNC_MAX_AGE, so the next page asks for a sync.
+
+    The wall clock keeps running, for tests that measure time; others move the `clock`.
+    """
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import Snapshot
+
+    with app.app_context():
+        db.session.execute(update(Snapshot).values(synced_at=datetime.now(UTC) - by))
+        db.session.commit()

@@ -4,6 +4,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -119,6 +120,58 @@ class ServerProcess:
 
 # No snapshots, no append-only file: the server never writes to disk.
 NO_DISK = ("--save", "", "--appendonly", "no")
+
+
+class WorkerProcess:
+    """`flask --app wsgi worker` as its own process: a real consumer of the task queue."""
+
+    def __init__(self, env: dict[str, str], threads: int = 2) -> None:
+        self.command = [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi",
+            "worker",
+            f"--threads={threads}",
+        ]
+        self.env = env
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - the project's own command
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(0.3)
+        if self.process.poll() is not None:
+            raise RuntimeError("the worker exited while starting")
+
+    def kill(self) -> None:
+        """SIGKILL: a worker that dies mid-task, with no chance to clean up."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            self.process = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
 class RedisServer:

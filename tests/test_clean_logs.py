@@ -6,6 +6,7 @@ the sandbox as it issues them, and no log record of the whole run may contain on
 
 import io
 import logging
+import re
 import runpy
 import threading
 from datetime import timedelta
@@ -20,7 +21,15 @@ from gunicorn.glogging import SafeAtoms
 
 from app.logging_setup import build_handler, redact
 from tests.conftest import built_app, served_with_sandbox
-from tests.helpers import CALENDARS_URL, EVENTS_URL, PASSWORD, PROFILES_URL, connect
+from tests.helpers import (
+    CALENDARS_URL,
+    EVENTS_URL,
+    PASSWORD,
+    PROFILES_URL,
+    age_the_copy,
+    connect,
+)
+from tests.jobs import Jobs
 from tests.visitor import Visitor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +113,8 @@ def test_the_whole_flow_logs_no_secret(database_url, sandbox, caplog):
         # Success, then a refresh (new tokens), then failure paths of the callback.
         connect("Connected grace@example.com.", email="grace@example.com")
         sandbox.state.expire_all_tokens()
-        visitor.get(f"{base}/dashboard")
+        age_the_copy(app)
+        visitor.get(f"{base}/dashboard")  # asks for a sync, which refreshes the tokens
         connect("You declined access", deny="yes")
         sandbox.state.add_fault("/oauth/token", 500)
         connect("Cronofy is not answering right now", email="grace@example.com")
@@ -177,8 +187,8 @@ def test_log_lines_are_key_value_with_the_request_id(app, user_client):
     assert line.startswith("ts=20") and line.split(" ", 1)[0].endswith("Z")
 
 
-def test_the_parallel_calls_log_with_the_requests_id(app, user_client, cronofy):
-    """Lines logged on the thread pool that calls Cronofy belong to the request too."""
+def test_a_syncs_parallel_calls_log_with_the_tasks_id(app, user_client, cronofy):
+    """Lines logged on the thread pool that calls Cronofy belong to the task that asked."""
     connect(user_client, cronofy)
     cronofy.get(CALENDARS_URL, json={"calendars": []})
     cronofy.get(PROFILES_URL, status=503)
@@ -187,11 +197,14 @@ def test_the_parallel_calls_log_with_the_requests_id(app, user_client, cronofy):
     handler = build_handler(app, stream)
     logging.getLogger().addHandler(handler)
     try:
-        response = user_client.get("/dashboard")
+        Jobs().run()
     finally:
         logging.getLogger().removeHandler(handler)
-    [line] = [line for line in stream.getvalue().splitlines() if "/v1/profiles answered" in line]
-    assert f"request_id={response.headers['X-Request-ID']} " in line
+    written = stream.getvalue().splitlines()
+    [pool_line] = [line for line in written if "/v1/profiles answered" in line]
+    [task_line] = [line for line in written if "Sync: profiles unavailable" in line]
+    task_id = re.search(r"request_id=(task-[0-9a-f]{12}) ", task_line).group(1)
+    assert f"request_id={task_id} " in pool_line
 
 
 def test_every_response_has_its_own_request_id(client):

@@ -19,6 +19,8 @@ SETTINGS = (
     "APP_CONFIG",
     "TOKEN_ENCRYPTION_KEYS",
     "PORT",
+    "TASK_QUEUE_URL",
+    "TASK_QUEUE_NAME",
 )
 
 
@@ -124,6 +126,7 @@ def test_production_is_the_default(clean_env):
     clean_env.setenv("CRONOFY_CLIENT_SECRET", "secret")
     clean_env.setenv("CRONOFY_REDIRECT_URI", "https://calendar.example.com/auth/cronofy/callback")
     clean_env.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    clean_env.setenv("TASK_QUEUE_URL", "redis://127.0.0.1:6379/1")
     config = load_config()
     assert type(config).__name__ == "ProductionConfig"
     assert config.TOKEN_ENCRYPTION_KEYS == ["k1", "k2"]

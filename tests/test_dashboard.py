@@ -10,8 +10,10 @@ from sqlalchemy import create_engine, select, update
 
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection
+from app.sync.tasks import request_sync
 from tests.clock import Clock
 from tests.helpers import CALENDARS_URL, TOKEN_URL, connect, csrf_token
+from tests.jobs import Jobs
 
 CALENDARS = {
     "sub": "acc_5ba21743f408617d1269ea1e",
@@ -78,6 +80,12 @@ def expire_token(clock: Clock) -> None:
     clock.advance(3600)
 
 
+def view(client):
+    """The dashboard, after the waiting sync ran (as a worker would) with the mocks given."""
+    Jobs().run()
+    return client.get("/dashboard")
+
+
 @pytest.fixture
 def connected(app, user_client, cronofy):
     """A logged-in client with one Cronofy connection (tokens access-1 / refresh-1).
@@ -91,7 +99,7 @@ def connected(app, user_client, cronofy):
 
 
 def test_empty_state(user_client):
-    page = user_client.get("/dashboard").get_data(as_text=True)
+    page = view(user_client).get_data(as_text=True)
     assert "No calendar connected yet" in page
     assert 'action="/auth/cronofy/connect"' in page
 
@@ -110,7 +118,7 @@ def test_landing_page_explains_what_is_shared(app):
 
 def test_calendars_grouped_by_profile(connected, cronofy):
     cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-1"))
-    response = connected.get("/dashboard")
+    response = view(connected)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     # Profiles in order of appearance; primary first within a profile; deleted hidden.
@@ -150,7 +158,7 @@ def test_expired_token_is_refreshed_before_the_call(app, connected, cronofy, clo
         ],
     )
     cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-2"))
-    assert connected.get("/dashboard").status_code == 200
+    assert view(connected).status_code == 200
     assert "Authorization" not in cronofy.calls[0].request.headers
     row = the_connection(app)
     assert (row.access_token, row.refresh_token) == ("access-2", "refresh-2")
@@ -162,11 +170,13 @@ def test_a_token_is_refreshed_inside_the_leeway_and_not_before(app, connected, c
     """Stored at connect time with an hour to live; refreshed once 60 s or less are left."""
     cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-1"))
     clock.advance(3600 - 61)
-    connected.get("/dashboard")
+    view(connected)
     clock.advance(1)  # exactly the leeway left
     cronofy.post(TOKEN_URL, json={"access_token": "access-2", "expires_in": 3600})
     cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-2"))
-    connected.get("/dashboard")
+    with app.app_context():
+        request_sync([the_connection(app).id])  # the daily read, say
+    Jobs().run()
     assert [c.request.url for c in cronofy.calls] == [CALENDARS_URL, TOKEN_URL, CALENDARS_URL]
 
 
@@ -174,7 +184,7 @@ def test_a_refresh_without_a_new_refresh_token_keeps_the_old_one(app, connected,
     expire_token(clock)
     cronofy.post(TOKEN_URL, json={"access_token": "access-2", "expires_in": 3600})
     cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-2"))
-    connected.get("/dashboard")
+    view(connected)
     row = the_connection(app)
     assert (row.access_token, row.refresh_token) == ("access-2", "refresh-1")
 
@@ -186,7 +196,7 @@ def test_a_401_refreshes_once_and_retries_once(app, connected, cronofy):
         json={"access_token": "access-2", "refresh_token": "refresh-2", "expires_in": 3600},
     )
     cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-2"))
-    page = connected.get("/dashboard").get_data(as_text=True)
+    page = view(connected).get_data(as_text=True)
     assert "Work" in page
     assert [c.request.url for c in cronofy.calls] == [CALENDARS_URL, TOKEN_URL, CALENDARS_URL]
     assert the_connection(app).refresh_token == "refresh-2"
@@ -198,7 +208,7 @@ def test_a_401_that_survives_the_refresh_is_shown_not_retried_again(app, connect
         TOKEN_URL,
         json={"access_token": "access-2", "refresh_token": "refresh-2", "expires_in": 3600},
     )
-    response = connected.get("/dashboard")
+    response = view(connected)
     assert response.status_code == 200
     assert "Cronofy did not accept this connection&#39;s access" in response.get_data(as_text=True)
     assert len(cronofy.calls) == 3  # calendars, refresh, calendars: then it stops
@@ -208,7 +218,7 @@ def test_a_401_that_survives_the_refresh_is_shown_not_retried_again(app, connect
 def test_a_refused_refresh_marks_the_connection_for_reconnecting(app, connected, cronofy, clock):
     expire_token(clock)
     cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
-    page = connected.get("/dashboard").get_data(as_text=True)
+    page = view(connected).get_data(as_text=True)
     assert "Needs reconnecting" in page
     assert "Reconnect" in page
     row = the_connection(app)
@@ -217,21 +227,22 @@ def test_a_refused_refresh_marks_the_connection_for_reconnecting(app, connected,
 
     # No further calls while it needs reconnecting.
     cronofy.calls.reset()
-    connected.get("/dashboard")
+    view(connected)
     assert len(cronofy.calls) == 0
 
 
 def test_reconnecting_restores_the_connection(app, connected, cronofy, clock):
     expire_token(clock)
     cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
-    connected.get("/dashboard")
+    view(connected)
     connect(connected, cronofy, access_token="access-9", refresh_token="refresh-9")
     row = the_connection(app)
     assert row.status is ConnectionStatus.ACTIVE
     assert row.refresh_token == "refresh-9"
 
 
-UNAVAILABLE = "Cronofy is not answering right now."
+UNAVAILABLE = "Its calendars could not be loaded yet. Cronofy is not answering."
+FAILED = "Its calendars could not be loaded yet. Cronofy could not complete the request."
 UNREADABLE = "Cronofy sent an answer this app could not read."
 
 
@@ -241,7 +252,7 @@ UNREADABLE = "Cronofy sent an answer this app could not read."
         ({"status": 500}, UNAVAILABLE, "Cronofy /v1/calendars answered 500"),
         ({"status": 502}, UNAVAILABLE, "Cronofy /v1/calendars answered 502"),
         ({"status": 503}, UNAVAILABLE, "Cronofy /v1/calendars answered 503"),
-        ({"status": 429}, "Cronofy is busy with too many requests.", "answered 429"),
+        ({"status": 429}, "Cronofy is busy; it will be tried again shortly.", "answered 429"),
         (
             {"status": 403},
             "This connection was not granted the permission this needs.",
@@ -249,12 +260,12 @@ UNREADABLE = "Cronofy sent an answer this app could not read."
         ),
         (
             {"status": 404},
-            "Cronofy could not find that calendar or item.",
+            FAILED,
             "Cronofy /v1/calendars answered 404",
         ),
         (
             {"status": 422, "json": {"errors": {"tzid": [{"key": "errors.required"}]}}},
-            "Cronofy rejected the request as invalid.",
+            FAILED,
             "Cronofy /v1/calendars answered 422",
         ),
         (
@@ -277,7 +288,7 @@ def test_upstream_failures_show_a_message_and_keep_the_connection(
     app, connected, cronofy, caplog, mock, message, log
 ):
     cronofy.get(CALENDARS_URL, **mock)
-    response = connected.get("/dashboard")
+    response = view(connected)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True).replace("&#39;", "'")
     assert log in caplog.text
@@ -291,7 +302,7 @@ def test_upstream_failures_show_a_message_and_keep_the_connection(
 
 def test_a_missing_scope_offers_to_reconnect_with_it(connected, cronofy):
     cronofy.get(CALENDARS_URL, status=403)
-    page = connected.get("/dashboard").get_data(as_text=True)
+    page = view(connected).get_data(as_text=True)
     assert 'name="scope" value="list_calendars"' in page
     assert "Reconnect with this permission" in page
 
@@ -324,8 +335,8 @@ def test_a_slow_refresh_elsewhere_is_waited_for_boundedly(app, connected, cronof
     connection_id = the_connection(app).id
     lock = tokens._process_lock(connection_id)
     with lock:
-        page = connected.get("/dashboard").get_data(as_text=True)
-    assert "This calendar connection is busy being refreshed." in page
+        page = view(connected).get_data(as_text=True)
+    assert "The connection was busy; it will be tried again shortly." in page
     assert len(cronofy.calls) == 0
     assert the_connection(app).refresh_token == "refresh-1"
 
@@ -337,7 +348,7 @@ def test_a_slow_refresh_elsewhere_is_waited_for_boundedly(app, connected, cronof
 def test_refresh_failures_keep_the_tokens(app, connected, cronofy, mock, clock):
     expire_token(clock)
     cronofy.post(TOKEN_URL, **mock)
-    response = connected.get("/dashboard")
+    response = view(connected)
     assert response.status_code == 200
     row = the_connection(app)
     assert (row.access_token, row.refresh_token, row.status) == (
@@ -351,16 +362,20 @@ def test_refresh_failures_keep_the_tokens(app, connected, cronofy, mock, clock):
 def test_a_row_locked_elsewhere_is_waited_for_boundedly(
     app, connected, cronofy, database_url, clock
 ):
-    """Another process holding the row lock (mid-refresh) makes this request give up in time."""
+    """Another process holding the row lock (mid-refresh) makes the sync give up in time.
+
+    The page is served all the same; the connection stays marked for the sweep to retry.
+    """
     app.config["CRONOFY_REFRESH_LOCK_TIMEOUT"] = 0.2
     expire_token(clock)
     other_process = create_engine(database_url)
     with other_process.connect() as conn, conn.begin():
         conn.execute(select(CronofyConnection).with_for_update())
-        page = connected.get("/dashboard").get_data(as_text=True)
+        page = view(connected).get_data(as_text=True)
     other_process.dispose()
-    assert "This calendar connection is busy being refreshed." in page
+    assert "Syncing your calendars…" in page
     assert len(cronofy.calls) == 0
+    assert the_connection(app).sync_wanted_at is not None
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -386,7 +401,7 @@ def test_invalid_grant_after_someone_else_rotated_uses_their_token(app, connecte
 
     cronofy.add_callback("POST", TOKEN_URL, callback=rotated_elsewhere)
     cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-other"))
-    page = connected.get("/dashboard").get_data(as_text=True)
+    page = view(connected).get_data(as_text=True)
     assert "Needs reconnecting" not in page
     assert "Work" in page
     row = the_connection(app)

@@ -1,4 +1,4 @@
-"""Tokens are encrypted at rest, and the keys can be rotated without losing a connection."""
+"""Tokens and the local copy are encrypted at rest; keys rotate without losing a connection."""
 
 import logging
 
@@ -9,8 +9,10 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db
 from app.models import CronofyConnection
+from app.sync.tasks import request_sync
 from config import ConfigError
-from tests.helpers import CALENDARS_URL, connect
+from tests.helpers import connect, sync_copy
+from tests.jobs import Jobs
 
 OLD_KEY = "vWQ6IF0-kqsWbQjbx8yeVWbgrzRCN3Ks3h2JK-LNPzQ="  # TestingConfig's key
 NEW_KEY = Fernet.generate_key().decode()
@@ -42,17 +44,39 @@ def test_tokens_are_not_stored_in_plaintext(app, user_client, cronofy):
         assert "plain" not in repr(row)
 
 
+def raw_copy(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.execute(text("SELECT data FROM snapshots ORDER BY id")).scalars())
+
+
+def test_the_local_copy_is_encrypted_at_rest(app, user_client, cronofy):
+    connect(user_client, cronofy)
+    sync_copy(cronofy, {"calendars": [{"calendar_id": "cal_1", "calendar_name": "Secret Work"}]})
+    stored = raw_copy(app)
+    assert len(stored) == 3  # calendars, profiles, events
+    assert all(row.startswith("gAAAAA") for row in stored)  # Fernet tokens
+    assert not any("Secret Work" in row for row in stored)
+    assert b"Secret Work" in Fernet(OLD_KEY).decrypt(stored[0].encode())
+
+
 def test_key_rotation(app, user_client, cronofy, runner):
     connect(user_client, cronofy)
+    sync_copy(cronofy, {"calendars": []})
     before = raw_tokens(app)
+    copy_before = raw_copy(app)
 
     rotated = app_with_keys(app, [NEW_KEY, OLD_KEY])
     result = rotated.test_cli_runner().invoke(args=["tokens", "reencrypt"])
     assert result.exit_code == 0, result.output
     assert "Re-encrypted 1 connection(s) under the newest key." in result.output
+    assert "Re-encrypted 3 part(s) of the calendars' local copy." in result.output
     after = raw_tokens(app)
     assert after != before
     assert Fernet(NEW_KEY).decrypt(after[1].encode()) == b"refresh-1"
+    copy_after = raw_copy(app)
+    assert [Fernet(NEW_KEY).decrypt(c.encode()) for c in copy_after] == [
+        Fernet(OLD_KEY).decrypt(c.encode()) for c in copy_before
+    ]
 
     # The old key can now be removed: everything still decrypts and works.
     new_only = app_with_keys(app, [NEW_KEY])
@@ -61,8 +85,7 @@ def test_key_rotation(app, user_client, cronofy, runner):
         assert (row.access_token, row.refresh_token) == ("access-1", "refresh-1")
     client = new_only.test_client()
     client.set_cookie("session", user_client.get_cookie("session").value)
-    cronofy.get(CALENDARS_URL, json={"calendars": []})
-    page = client.get("/dashboard").get_data(as_text=True)
+    page = client.get("/dashboard").get_data(as_text=True)  # read from the copy
     assert "Connected" in page
     assert "cannot use this connection" not in page
     dispose(rotated, new_only)
@@ -90,6 +113,9 @@ def test_a_missing_key_degrades_to_reconnect_not_a_crash(app, user_client, crono
     client = stranger.test_client()
     client.set_cookie("session", user_client.get_cookie("session").value)
     with caplog.at_level(logging.ERROR):
+        with stranger.app_context():
+            request_sync([db.session.scalars(db.select(CronofyConnection.id)).one()])
+        Jobs().run()  # the sync cannot read the tokens
         response = client.get("/dashboard")
     assert response.status_code == 200
     page = response.get_data(as_text=True)

@@ -2,7 +2,8 @@
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ManagedEvent, User
-from tests.helpers import API_URL, CALENDARS_URL, connect, csrf_token, register
+from tests.helpers import API_URL, connect, csrf_token, register, sync_copy
 from tests.test_agenda import CALENDARS, TZ
 
 WORK_EVENTS_URL = f"{API_URL}/v1/calendars/cal_work/events"
@@ -20,7 +21,7 @@ WORK_EVENTS_URL = f"{API_URL}/v1/calendars/cal_work/events"
 def connected(app, user_client, cronofy):
     """A user with one connection, in Tokyo's time zone."""
     connect(user_client, cronofy, default_tzid=TZ)
-    cronofy.calls.reset()
+    sync_copy(cronofy, CALENDARS)
     with user_client.session_transaction() as session:
         session.pop("_flashes", None)  # "Connected …"
     return user_client
@@ -39,8 +40,7 @@ def managed_events(app) -> list[ManagedEvent]:
 
 
 def new_event(client, app, cronofy, **changes):
-    """Submit the new-event form (the page lists the calendars from Cronofy first)."""
-    cronofy.get(CALENDARS_URL, json=CALENDARS)
+    """Submit the new-event form (its calendars come from the local copy)."""
     data = {
         "calendar": f"{connection_id(app)}:cal_work",
         "summary": "Planning",
@@ -59,7 +59,6 @@ def upserts(cronofy) -> list:
 
 
 def test_the_form_offers_writable_calendars_only(app, connected, cronofy):
-    cronofy.get(CALENDARS_URL, json=CALENDARS)
     page = connected.get("/events/new").get_data(as_text=True)
     assert f'value="{connection_id(app)}:cal_work"' in page
     assert "cal_holidays" not in page  # read-only
@@ -268,3 +267,23 @@ def test_disconnecting_forgets_that_connections_events(app, connected, cronofy):
         data={"csrf_token": csrf_token(connected)},
     )
     assert managed_events(app) == []
+
+
+def test_a_created_event_shows_at_once_from_the_copy_and_a_deleted_one_goes(
+    app, connected, cronofy, clock
+):
+    tomorrow = (datetime.now(ZoneInfo(TZ)) + timedelta(days=1)).date().isoformat()
+    cronofy.post(WORK_EVENTS_URL, status=202, body="")
+    new_event(connected, app, cronofy, start_date=tomorrow, summary="Planned here")
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert page.count('<span class="event-summary">Planned here</span>') == 1
+    assert "Created here" in page
+    assert [c.request.method for c in cronofy.calls] == ["POST"]  # the upsert, nothing else
+
+    cronofy.delete(WORK_EVENTS_URL, status=202, body="")
+    [event] = managed_events(app)
+    connected.post(f"/events/{event.id}/delete", data={"csrf_token": csrf_token(connected)})
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert "Deleted “Planned here”." in page
+    assert '<span class="event-summary">Planned here</span>' not in page
+    assert [c.request.method for c in cronofy.calls] == ["POST", "DELETE"]

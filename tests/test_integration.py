@@ -61,11 +61,17 @@ def test_deny_on_the_consent_page(live_app, sandbox):
     assert not [e for e in sandbox.state.requests_log() if e["path"] == "/oauth/token"]
 
 
-def test_expired_access_token_is_refreshed_against_the_sandbox(live_app, sandbox):
+def stale(clock) -> None:
+    """Let the local copy grow older than CRONOFY_SYNC_MAX_AGE: the next view refreshes it."""
+    clock.advance(301)
+
+
+def test_expired_access_token_is_refreshed_against_the_sandbox(live_app, sandbox, clock):
     visitor = register_and_connect(live_app.url, "grace@example.com")
     sandbox.state.expire_all_tokens()
     sandbox.state.clear_log()
 
+    stale(clock)
     visitor.get(f"{live_app.url}/dashboard")
     assert "Connected" in visitor.text
     assert "not answering" not in visitor.text
@@ -85,18 +91,22 @@ def test_expired_access_token_is_refreshed_against_the_sandbox(live_app, sandbox
 
     # The rotated refresh token was stored: the next refresh works too.
     sandbox.state.expire_all_tokens()
+    stale(clock)
     visitor.get(f"{live_app.url}/dashboard")
     assert "Needs reconnecting" not in visitor.text
     assert "not answering" not in visitor.text
 
 
-def test_revoked_at_cronofy_then_reconnected(live_app, sandbox):
+def test_revoked_at_cronofy_then_reconnected(live_app, sandbox, clock):
     visitor = register_and_connect(live_app.url, "grace@example.com")
     [account] = sandbox.state.accounts()
     sandbox.state.revoke_account(account["account_id"])
+    sandbox.state.expire_all_tokens()  # the revoked tokens stop working at once
 
+    stale(clock)
     visitor.get(f"{live_app.url}/dashboard")
     assert "Needs reconnecting" in visitor.text
+    assert "Work" not in visitor.text  # what was copied through it is gone
     visitor.press("Reconnect")
     visitor.press("Allow", email="grace@example.com")
     assert "Connected grace@example.com." in visitor.text

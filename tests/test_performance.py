@@ -1,4 +1,4 @@
-"""The fewest upstream calls, concurrent fetches and bounded database work per view.
+"""No upstream call per view, the fewest calls per sync, and bounded database work per view.
 
 These check behaviour (which calls, how many queries, whether calls overlap), never wall
 time; `make bench` measures time.
@@ -16,9 +16,11 @@ from tests.helpers import (
     CALENDARS_URL,
     EVENTS_URL,
     PROFILES_URL,
-    TOKEN_URL,
+    age_the_copy,
     connect,
+    sync_copy,
 )
+from tests.jobs import Jobs
 from tests.test_agenda import CALENDARS, PROFILES
 from tests.visitor import register_and_connect
 
@@ -29,23 +31,24 @@ def serve_everything(cronofy) -> None:
     cronofy.get(EVENTS_URL, json={"pages": {"current": 1, "total": 1}, "events": []})
 
 
-def test_one_request_per_data_set_and_no_token_request_while_valid(user_client, cronofy):
+def test_a_sync_asks_once_per_data_set_and_no_token_while_it_is_valid(user_client, cronofy):
     connect(user_client, cronofy)
     cronofy.calls.reset()
     serve_everything(cronofy)
-    for _ in range(3):
-        assert user_client.get("/dashboard").status_code == 200
+    Jobs().run()
     paths = sorted(c.request.url.split("?")[0] for c in cronofy.calls)
-    assert paths == sorted([CALENDARS_URL, PROFILES_URL, EVENTS_URL] * 3)
-    assert not any(c.request.url == TOKEN_URL for c in cronofy.calls)
+    assert paths == sorted([CALENDARS_URL, PROFILES_URL, EVENTS_URL])
 
 
-def test_the_new_event_page_asks_only_for_calendars(user_client, cronofy):
+def test_views_make_no_upstream_call_once_the_copy_is_filled(user_client, cronofy, clock):
     connect(user_client, cronofy)
-    cronofy.calls.reset()
-    cronofy.get(CALENDARS_URL, json=CALENDARS)
-    assert user_client.get("/events/new").status_code == 200
-    assert [c.request.url for c in cronofy.calls] == [CALENDARS_URL]
+    sync_copy(cronofy, CALENDARS, PROFILES)
+    for _ in range(100):
+        assert user_client.get("/dashboard").status_code == 200
+        assert user_client.get("/events/new").status_code == 200
+        clock.advance(2)  # 200 views over 200 seconds: younger than CRONOFY_SYNC_MAX_AGE
+    assert len(cronofy.calls) == 0
+    assert Jobs().pending() == []
 
 
 def test_pages_without_cronofy_data_make_no_upstream_call(client, user_client, cronofy):
@@ -94,23 +97,25 @@ def add_connections(app, count: int) -> None:
 
 def test_queries_per_view_do_not_grow_with_connections(app, user_client, cronofy):
     connect(user_client, cronofy)
-    serve_everything(cronofy)
+    sync_copy(cronofy, CALENDARS, PROFILES)
     user_client.get("/dashboard")  # warm up: first-use queries are not the point
 
     with counting_queries(app) as one:
         user_client.get("/dashboard")
     add_connections(app, 49)
+    user_client.get("/dashboard")  # asks once for their first syncs (they stay queued)
     with counting_queries(app) as fifty:
         page = user_client.get("/dashboard").get_data(as_text=True)
 
     assert page.count(">Disconnect<") == 50
     assert len(fifty) == len(one), (one, fifty)
-    assert len(one) <= 4  # the user, their connections, their created events (+ a session)
+    # The user, their connections, their copies, their created events, their time zone.
+    assert len(one) <= 6
 
 
 def test_queries_per_view_do_not_grow_with_other_users(app, user_client, cronofy):
     connect(user_client, cronofy)
-    serve_everything(cronofy)
+    sync_copy(cronofy, CALENDARS, PROFILES)
     user_client.get("/dashboard")
     with counting_queries(app) as before:
         user_client.get("/dashboard")
@@ -139,18 +144,21 @@ def test_lookups_are_indexed(app):
         ("managed_events", "user_id"),
         ("managed_events", "event_id"),
         ("managed_events", "connection_id"),
+        ("snapshots", "connection_id"),
+        ("cronofy_connections", "sync_wanted_at"),
     ]:
         assert lookup in indexed, lookup
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_a_views_upstream_calls_overlap(live_app, sandbox):
+def test_a_syncs_upstream_calls_overlap(live_app, sandbox):
     """With latency at the sandbox, calendars, profiles and events are in flight together."""
     visitor = register_and_connect(live_app.url, "fast@example.com")
     sandbox.state.set_settings(latency_ms=200, page_size=500)
     sandbox.state.clear_log()
 
-    visitor.get(f"{live_app.url}/dashboard")
+    age_the_copy(live_app.app)
+    visitor.get(f"{live_app.url}/dashboard")  # asks for a sync (run at once in this test)
 
     calls = {e["path"]: e for e in sandbox.state.requests_log()}
     assert set(calls) == {"/v1/calendars", "/v1/profiles", "/v1/events"}

@@ -28,6 +28,7 @@ PRODUCTION_ENV = {
     "CRONOFY_APP_URL": APP_URL,
     "CRONOFY_API_URL": API_URL,
     "RATELIMIT_STORAGE_URI": "memory://",
+    "TASK_QUEUE_URL": "redis://127.0.0.1:6399/1",  # never reached: these tests only start apps
 }
 OTHER_SETTINGS = ("DATABASE_URL", "PROXY_COUNT", "CRONOFY_DATA_CENTER", "CRONOFY_SCOPE")
 
@@ -109,6 +110,16 @@ def test_production_needs_a_shared_rate_limit_store(production_env):
     production_env.delenv("RATELIMIT_STORAGE_URI")
     message = _production_error(production_env)
     assert "RATELIMIT_STORAGE_URI is not set: use redis://" in message
+
+
+@pytest.mark.parametrize(("value", "said"), [(None, "not set"), ("memory://", "memory://")])
+def test_production_needs_a_shared_task_queue(production_env, value, said):
+    if value is None:
+        production_env.delenv("TASK_QUEUE_URL")
+    else:
+        production_env.setenv("TASK_QUEUE_URL", value)
+    message = _production_error(production_env)
+    assert f"TASK_QUEUE_URL is {said}: use redis://" in message
 
 
 def test_every_problem_is_reported_at_once_one_line_each(production_env):

@@ -82,7 +82,11 @@ def test_nothing_listening_costs_no_log_in(database_url, sandbox, caplog):
     """Register, connect, the dashboard, log out and in: all served, limits still counted."""
     store = f"redis://:store-password@127.0.0.1:{free_port()}/0"
     with served_with_sandbox(
-        database_url, sandbox, RATELIMIT_STORAGE_URI=store, RATELIMIT_LOGIN="3 per minute"
+        database_url,
+        sandbox,
+        RATELIMIT_STORAGE_URI=store,
+        RATELIMIT_LOGIN="3 per minute",
+        CRONOFY_BUDGET_STORAGE_URI="memory://",  # these tests are about the sign-in limits
     ) as server:
         seen: list[int] = []
         visitor = register_and_connect(server.url, EMAIL)
@@ -111,6 +115,7 @@ def test_redis_killed_then_started_again(database_url, sandbox, redis_server, ca
         sandbox,
         RATELIMIT_STORAGE_URI=redis_server.url,
         RATELIMIT_LOGIN="3 per minute",
+        CRONOFY_BUDGET_STORAGE_URI="memory://",
     ) as server:
         counting = server.app.extensions["rate_limiter"].counting
         clock = counting.clock = Clock()

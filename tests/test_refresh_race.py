@@ -1,8 +1,9 @@
-"""One authorization is refreshed once, however many requests need it at the same moment.
+"""One authorization is refreshed once, however many requests and workers need it at once.
 
 The sandbox rotates refresh tokens like Cronofy may: a second refresh with the old token
-would fail with invalid_grant and lock the user out. These tests fire concurrent dashboard
-requests right after expiry and count the refresh calls the sandbox saw.
+would fail with invalid_grant and lock the user out. These tests expire the tokens, then
+fire concurrent work at one connection (page views that ask for syncs, event creations
+that call Cronofy while the person waits) and count the refresh calls the sandbox saw.
 """
 
 import os
@@ -18,8 +19,9 @@ from sqlalchemy import create_engine, update
 from app.extensions import db
 from app.models import CronofyConnection
 from config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-from tests.helpers import PASSWORD
-from tests.live import ServerProcess, free_port
+from tests.conftest import unavailable
+from tests.helpers import PASSWORD, age_the_copy
+from tests.live import RedisServer, ServerProcess, WorkerProcess, free_port
 from tests.visitor import Visitor, register_and_connect
 
 CONCURRENCY = 16
@@ -64,10 +66,38 @@ def primary_calendar(sandbox) -> str:
     return next(c["name"] for c in account["calendars"] if c["primary"])
 
 
+def create_events(visitor: Visitor, base: str, count: int) -> list[requests.Response]:
+    """Submit the new-event form `count` times at once (one browser, many tabs)."""
+    visitor.get(f"{base}/events/new")
+    form = {
+        **next(f for f in _forms(visitor.text) if "summary" in f),
+        "summary": "Race",
+        "start_date": "2030-01-07",
+        "start_time": "10:00",
+        "duration": "30",
+    }
+    cookies = visitor.session.cookies.get_dict()
+
+    def post(_: int) -> requests.Response:
+        return requests.post(f"{base}/events/new", data=form, cookies=cookies, timeout=30)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(post, range(count)))
+
+
+def _forms(page: str) -> list[dict[str, str]]:
+    from tests.visitor import _Forms
+
+    parser = _Forms()
+    parser.feed(page)
+    return [form.fields for form in parser.forms]
+
+
 def test_threads_in_one_process_refresh_once(live_app, sandbox):
     visitor = register_and_connect(live_app.url, "race@example.com")
     with live_app.app.app_context():
         expire_everywhere(sandbox, db.engine)
+    age_the_copy(live_app.app)  # every view now asks for a sync (run in the request here)
     # Latency keeps the first refresh in flight while the other requests arrive.
     sandbox.state.set_settings(latency_ms=100)
 
@@ -82,13 +112,34 @@ def test_threads_in_one_process_refresh_once(live_app, sandbox):
     assert refresh_calls(sandbox) == []
 
 
+def test_concurrent_writes_after_expiry_refresh_once(live_app, sandbox):
+    """Calls a person waits for (here: 16 new events at once) share one refresh too."""
+    visitor = register_and_connect(live_app.url, "writer@example.com")
+    with live_app.app.app_context():
+        expire_everywhere(sandbox, db.engine)
+    sandbox.state.set_settings(latency_ms=100)
+
+    answers = create_events(visitor, live_app.url, CONCURRENCY)
+
+    assert [r.status_code for r in answers] == [200] * CONCURRENCY  # redirected to the dashboard
+    assert all(r.url.endswith("/dashboard") for r in answers)
+    assert [(e["status"], e["basic_auth"]) for e in refresh_calls(sandbox)] == [(200, False)]
+    writes = [e for e in sandbox.state.requests_log() if e["path"].endswith("/events")]
+    assert [e["status"] for e in writes].count(202) == CONCURRENCY
+
+
 @pytest.fixture
 def two_processes(database_url, app, sandbox):
-    """Two gunicorn processes sharing one PostgreSQL database and one SECRET_KEY.
+    """Two gunicorn processes and a worker process sharing PostgreSQL, Redis and a SECRET_KEY.
 
-    Both send Cronofy the second one's callback URL, as two hosts behind one load balancer
-    share the public URL, so an authorization started on the first ends on the second.
+    Both web processes send Cronofy the second one's callback URL, as two hosts behind one
+    load balancer share the public URL, so an authorization started on the first ends on
+    the second. The worker, a real consumer on its own Redis, fills the local copy.
     """
+    try:
+        redis_server = RedisServer()
+    except FileNotFoundError as exc:
+        unavailable(f"{exc}: the multi-process tests start their own Redis")
     ports = free_port(), free_port()
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     callback = f"{urls[1]}/auth/cronofy/callback"
@@ -104,10 +155,14 @@ def two_processes(database_url, app, sandbox):
         "CRONOFY_APP_URL": sandbox.app_url,
         "CRONOFY_API_URL": sandbox.api_url,
         "CRONOFY_REDIRECT_URI": callback,
+        "RATELIMIT_STORAGE_URI": redis_server.url,
+        "TASK_QUEUE_URL": redis_server.url.replace("/0", "/1"),
     }
     with ExitStack() as stack:
+        stack.enter_context(redis_server)
         for port, url in zip(ports, urls, strict=True):
             stack.enter_context(ServerProcess(gunicorn(port), url, env))
+        stack.enter_context(WorkerProcess(env))
         yield urls
 
 
@@ -138,16 +193,25 @@ def test_several_processes_share_one_authorization_and_refresh_it_once(
     # The callback, state check and code exchange happened on the second process.
     assert visitor.page.url == f"{second}/dashboard"
     assert "Connected race@example.com." in visitor.text
+    # The worker process syncs; the page shows it once it has landed.
+    visitor.reload_until(primary_calendar(sandbox))
 
+    # In steady state, views on either process read the copy: no call to Cronofy at all.
+    sandbox.state.clear_log()
+    responses = storm(visitor, [f"{(first, second)[i % 2]}/dashboard" for i in range(32)])
+    assert_all_show_calendars(responses, primary_calendar(sandbox))
+    assert sandbox.state.requests_log() == []
+
+    # Tokens expire; sixteen event creations at once, on both processes, refresh once.
     engine = create_engine(database_url)
     expire_everywhere(sandbox, engine)
     engine.dispose()
     sandbox.state.set_settings(latency_ms=150)
-
-    urls = [f"{(first, second)[i % 2]}/dashboard" for i in range(CONCURRENCY)]
-    responses = storm(visitor, urls)
-
-    assert_all_show_calendars(responses, primary_calendar(sandbox))
+    answers = [
+        *create_events(visitor, first, CONCURRENCY // 2),
+        *create_events(visitor, second, CONCURRENCY // 2),
+    ]
+    assert all(r.status_code == 200 and r.url.endswith("/dashboard") for r in answers)
     assert [(e["status"], e["basic_auth"]) for e in refresh_calls(sandbox)] == [(200, False)]
     sandbox.state.clear_log()
     for base in (first, second):

@@ -1,5 +1,6 @@
 """A browser without JavaScript, for integration tests: follows redirects, submits forms."""
 
+import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin
@@ -93,6 +94,16 @@ class Visitor:
             self.page = self.session.get(url, params=data, timeout=10)
         else:
             self.page = self.session.request(form.method, url, data=data, timeout=10)
+        return self.page
+
+    def reload_until(self, text: str, timeout: float = 10.0) -> requests.Response:
+        """Reload the page until it shows `text` (a background job lands), as a person would."""
+        assert self.page is not None
+        deadline = time.monotonic() + timeout
+        while text not in self.page.text:
+            assert time.monotonic() < deadline, f"{text!r} never appeared on {self.page.url}"
+            time.sleep(0.1)
+            self.get(self.page.url)
         return self.page
 
     @property

@@ -12,6 +12,3 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 def load_user(user_id: str) -> User | None:
     """Flask-Login keeps the user's id in the session; turn it back into a User."""
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
-
-
-from app.auth import routes  # noqa: E402,F401 - registers the views on bp

@@ -14,6 +14,3 @@ def init_cronofy(app: Flask) -> None:
     init_oauth(app)
     init_client(app)
     init_parallel(app)
-
-
-from app.cronofy import routes  # noqa: E402,F401 - registers the views on bp

@@ -5,7 +5,8 @@ endpoint and the status, never a token, a code or a query string.
 """
 
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -15,6 +16,7 @@ from flask import Flask, current_app
 from requests.adapters import HTTPAdapter
 
 from app.cronofy import errors
+from app.cronofy.budget import Budget, budget_for
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +52,14 @@ class CronofyClient:
         client_secret: str,
         timeout: tuple[float, float],
         session: requests.Session | None,
+        budget: Budget | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
         self.timeout = timeout
         self.session = session
+        self.budget = budget
 
     # -- OAuth token endpoints -------------------------------------------------------------
 
@@ -173,6 +177,8 @@ class CronofyClient:
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         endpoint = urlsplit(url).path
+        if self.budget is not None:
+            self.budget.take()  # may wait; CronofyRateLimited when none is left in time
         try:
             if self.session is not None:
                 return self.session.request(method, url, timeout=self.timeout, **kwargs)
@@ -203,7 +209,7 @@ class CronofyClient:
         if status == 422:
             raise errors.CronofyInvalid(endpoint, _field_errors(_json_object(response) or {}))
         if status == 429:
-            raise errors.CronofyRateLimited(endpoint)
+            raise errors.CronofyRateLimited(endpoint, retry_after(response))
         if status >= 500:
             raise errors.CronofyUnavailable(f"{endpoint}: {status}")
         raise errors.CronofyError(f"{endpoint}: {status}")
@@ -226,6 +232,24 @@ def _json_object(response: requests.Response) -> JSON | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
+
+
+def retry_after(response: requests.Response) -> float | None:
+    """Seconds from a `Retry-After` header (a number or an HTTP date), if it has a sane one."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if moment.tzinfo is None:
+            return None
+        seconds = (moment - datetime.now(UTC)).total_seconds()
+    return min(max(seconds, 0.0), 3600.0)  # a day-long pause would only ever be a mistake
 
 
 def _field_errors(body: JSON) -> dict[str, list[str]]:
@@ -253,6 +277,7 @@ def init_client(app: Flask) -> None:
         client_secret=app.config["CRONOFY_CLIENT_SECRET"],
         timeout=app.config["CRONOFY_TIMEOUT"],
         session=pooled_session(app.config["CRONOFY_HTTP_POOL_SIZE"]) if pool else None,
+        budget=budget_for(app),
     )
 
 

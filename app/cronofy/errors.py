@@ -14,9 +14,16 @@ class CronofyUnavailable(CronofyError):
 
 
 class CronofyRateLimited(CronofyError):
-    """Cronofy answered 429: too many requests from this application."""
+    """Cronofy answered 429 (or this app's own budget ran out): too many requests.
+
+    `retry_after` is how many seconds to wait when Cronofy said (`Retry-After`), else None.
+    """
 
     user_message = "Cronofy is busy with too many requests. Please try again in a minute."
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class CronofyBadResponse(CronofyError):

@@ -16,6 +16,7 @@ from app.dashboard.timezones import is_time_zone
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import CronofyConnection
+from app.sync.tasks import request_sync
 
 
 @bp.post("/connect")
@@ -85,6 +86,8 @@ def callback() -> Response:
             f"{errors.CronofyUnavailable.user_message} Your calendar was not connected."
         )
     _remember_time_zone(connection)
+    # A worker fills the local copy; the dashboard says so until it lands, then updates.
+    request_sync([connection.id])
     return _back_to_dashboard(f"Connected {connection.label}.", "success")
 
 

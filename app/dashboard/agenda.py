@@ -51,6 +51,9 @@ class Day:
     day: date
     label: str
     events: list[AgendaEvent] = field(default_factory=list)
+    # Whether every connection's events are known for this day: an empty day that is not
+    # known must never read as a free one.
+    known: bool = True
 
 
 def parse_event_times(

@@ -1,32 +1,22 @@
-"""Everything the dashboard shows, fetched from Cronofy per connection, never exposing tokens.
+"""What the dashboard shows, built from the local copy: plain values, never tokens.
 
-Each connection's data sets (calendars, profiles, events) are fetched separately, and a
-failure in one becomes a message on that part only.
+`build_overview` is a pure function of the copy (app/sync/copy.py), the events this app
+created, the user's time zone and the time; it makes no call and no query. Every part says
+what it knows: fresh data, data as of a time with the reason it is not newer, or that it
+was never loaded. An unknown day is never shown as a free one.
 """
 
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from functools import partial
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-from sqlalchemy import select
-
-from app.cronofy import errors
-from app.cronofy.client import JSON, cronofy_client
-from app.cronofy.parallel import run_all
-from app.cronofy.tokens import fresh_access_token, retry_with_new_token
-from app.dashboard.agenda import DAYS_SHOWN, AgendaEvent, Day, build_days, parse_event_times
-from app.dashboard.timezones import user_time_zone
-from app.extensions import db
-from app.models import ConnectionStatus, CronofyConnection, ManagedEvent, User
-
-# One data set of a connection: given an access token, Cronofy's list of objects.
-DataSet = Callable[[str], list[JSON]]
+from app.dashboard.agenda import AgendaEvent, Day, build_days, parse_event_times
+from app.models import DataSet, ManagedEvent
+from app.sync.copy import ConnectionCopy, Part
+from app.sync.outcomes import Failure
 
 # What each scope lets the dashboard do, in the words the page uses.
 FEATURES = {
@@ -35,6 +25,12 @@ FEATURES = {
     "read_account": "check the health of its linked calendar accounts",
     "create_event": "create events",
     "delete_event": "delete the events this app created",
+}
+# How each data set is named in a sentence.
+NOUNS = {
+    DataSet.CALENDARS: "calendars",
+    DataSet.PROFILES: "account health",
+    DataSet.EVENTS: "events",
 }
 
 
@@ -66,6 +62,7 @@ class Problem:
     message: str
     # A scope that was not granted: offer to reconnect asking for it.
     missing_scope: str | None = None
+    level: str = "warning"  # "warning" (shown as it was) or "error" (nothing to show)
 
 
 @dataclass
@@ -78,9 +75,15 @@ class ConnectionView:
     scopes: frozenset[str]
     needs_reconnect: bool = False
     reconnect_reason: str | None = None
-    profiles: list[Profile] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    profiles: list[Profile] = field(default_factory=list)
     events: list[AgendaEvent] = field(default_factory=list)
+    # The first sync has not landed yet: the page says so and updates itself.
+    syncing: bool = False
+    # The oldest refresh of the parts shown, in the user's time zone.
+    updated_at: datetime | None = None
+    # The events copy covers these UTC instants (None: no events known).
+    events_cover: tuple[datetime, datetime] | None = None
 
     @property
     def writable_calendars(self) -> list[Calendar]:
@@ -94,46 +97,120 @@ class Overview:
     connections: list[ConnectionView]
     days: list[Day]
     time_zone: str
+    today: date
+
+    @property
+    def syncing(self) -> bool:
+        """Whether any connection waits for its first sync (the page then updates itself)."""
+        return any(c.syncing for c in self.connections)
 
 
-def build_overview(user: User, *, profiles: bool = True, events: bool = True) -> Overview:
-    """Fetch and arrange what the dashboard shows for `user`.
-
-    Calendars are always fetched; profiles and events only when the page shows them. All
-    the calls, for every connection, run at once (see app/cronofy/parallel.py).
-    """
-    time_zone = user_time_zone(user)
-    today = datetime.now(ZoneInfo(time_zone)).date()
-    client = cronofy_client()
-    data_sets: dict[str, DataSet] = {"list_calendars": client.calendars}
-    if profiles:
-        data_sets["read_account"] = client.profiles
-    if events:
-        data_sets["read_events"] = partial(
-            client.events, tzid=time_zone, start=today, end=today + timedelta(days=DAYS_SHOWN)
-        )
-
-    views: list[ConnectionView] = []
-    fetches: list[Fetch] = []
-    for connection in user.connections:
-        view = ConnectionView(
-            id=connection.id,
-            label=connection.label,
-            provider_name=connection.provider_name,
-            scopes=connection.scopes,
-        )
-        views.append(view)
-        fetches += _plan(view, connection, data_sets)
-    _run(fetches)
-
-    managed = {
-        m.event_id: m for m in db.session.scalars(select(ManagedEvent).filter_by(user_id=user.id))
-    }
-    for view in views:
-        _assemble(view, [f for f in fetches if f.view is view], ZoneInfo(time_zone), managed)
+def build_overview(
+    copies: list[ConnectionCopy],
+    managed: list[ManagedEvent],
+    time_zone: str,
+    now: datetime,
+) -> Overview:
+    """The dashboard for these connections, at `now`, in `time_zone`."""
+    tz = ZoneInfo(time_zone)
+    by_event_id = {m.event_id: m for m in managed}
+    views = [_view(copy, tz, by_event_id) for copy in copies]
     assign_colours(views)
-    agenda = [e for view in views for e in view.events]
-    return Overview(views, build_days(agenda, today) if events else [], time_zone)
+    today = now.astimezone(tz).date()
+    days = build_days([e for view in views for e in view.events], today)
+    for day in days:
+        day.known = _day_known(day.day, tz, views)
+    return Overview(views, days, time_zone, today)
+
+
+def _view(copy: ConnectionCopy, tz: ZoneInfo, managed: dict[str, ManagedEvent]) -> ConnectionView:
+    view = ConnectionView(
+        id=copy.id, label=copy.label, provider_name=copy.provider_name, scopes=copy.scopes
+    )
+    if copy.needs_reconnect:
+        view.needs_reconnect = True
+        view.reconnect_reason = (
+            "Cronofy no longer gives this app access to this calendar account (access was "
+            "revoked or ended), so its copied calendar data was removed. Reconnect it to see "
+            "its calendars again."
+        )
+        return view
+    if any(copy.part(d).failure is Failure.RECONNECT for d in copy.granted):
+        # Its tokens cannot be used (say, a key was removed too early): what was copied
+        # through them stays on show, with a way to connect again.
+        view.needs_reconnect = True
+        view.reconnect_reason = Failure.RECONNECT.reason
+    for data_set in DataSet:
+        if data_set.scope not in copy.scopes:
+            view.problems.append(
+                Problem(
+                    f"This connection was not allowed to {FEATURES[data_set.scope]}.",
+                    data_set.scope,
+                )
+            )
+    view.syncing = copy.never_loaded and not any(copy.part(d).failure for d in copy.granted)
+    shown = [t for d in copy.granted if (t := copy.part(d).synced_at) is not None]
+    view.updated_at = min(shown).astimezone(tz) if shown else None
+    for data_set in copy.granted:
+        problem = _part_problem(data_set, copy.part(data_set), tz)
+        if problem is not None and problem not in view.problems:
+            view.problems.append(problem)
+
+    calendars = copy.part(DataSet.CALENDARS)
+    if calendars.loaded and isinstance(calendars.data, list):
+        view.profiles = group_by_profile(calendars.data)
+    profiles = copy.part(DataSet.PROFILES)
+    if profiles.loaded and isinstance(profiles.data, list):
+        _apply_profile_health(view, profiles.data)
+    events = copy.part(DataSet.EVENTS)
+    if events.loaded and isinstance(events.data, dict):
+        view.events_cover = _cover(events.data)
+        names = {c.calendar_id: c.name for p in view.profiles for c in p.calendars}
+        view.events = [
+            event
+            for raw in events.data.get("events") or []
+            if isinstance(raw, dict)
+            and (event := _agenda_event(raw, tz, names, managed, view)) is not None
+        ]
+    return view
+
+
+def _part_problem(data_set: DataSet, part: Part, tz: ZoneInfo) -> Problem | None:
+    """What to say about one data set whose latest refresh failed."""
+    if part.failure in (None, Failure.NOT_GRANTED, Failure.RECONNECT):
+        return None  # fine, said once for the connection, or said by the reconnect notice
+    missing = data_set.scope if part.failure is Failure.FORBIDDEN else None
+    noun = NOUNS[data_set]
+    if not part.loaded:
+        return Problem(
+            f"Its {noun} could not be loaded yet. {part.failure.reason}", missing, "error"
+        )
+    assert part.synced_at is not None
+    as_of = part.synced_at.astimezone(tz)
+    return Problem(
+        f"Showing its {noun} as of {as_of:%H:%M} on {as_of:%-d %b}. {part.failure.reason}",
+        missing,
+    )
+
+
+def _cover(data: dict[str, Any]) -> tuple[datetime, datetime] | None:
+    try:
+        return datetime.fromisoformat(data["from"]), datetime.fromisoformat(data["to"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _day_known(day: date, tz: ZoneInfo, views: list[ConnectionView]) -> bool:
+    """Whether every connection that may read events has them for all of `day`."""
+    start = datetime.combine(day, datetime.min.time(), tz)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tz)
+    for view in views:
+        if view.needs_reconnect or "read_events" not in view.scopes:
+            continue
+        cover = view.events_cover
+        if cover is None or not (cover[0] <= start and end <= cover[1]):
+            return False
+    return True
 
 
 COLOURS = 10  # cal-colour-0 … cal-colour-9 in static/style.css
@@ -158,106 +235,6 @@ def assign_colours(views: list[ConnectionView]) -> None:
                 profile.calendars[index] = replace(calendar, colour=colour)
     for view in views:
         view.events = [replace(e, colour=by_id.get(e.calendar_id, 0)) for e in view.events]
-
-
-@dataclass
-class Fetch:
-    """One data set of one connection: the scope it needs, the call, and what came back."""
-
-    view: ConnectionView
-    connection: CronofyConnection
-    scope: str
-    call: DataSet
-    token: str
-    result: list[JSON] | None = None
-
-
-def _plan(
-    view: ConnectionView, connection: CronofyConnection, data_sets: dict[str, DataSet]
-) -> list[Fetch]:
-    """The calls to make for one connection, with a fresh token (refreshed here if needed).
-
-    A data set whose scope was not granted is not asked for: it becomes a Problem that
-    offers to reconnect with that scope.
-    """
-    if connection.status is ConnectionStatus.NEEDS_RECONNECT:
-        _lost(view, errors.ConnectionLost.user_message)
-        return []
-    for scope in data_sets:
-        if scope not in view.scopes:
-            view.problems.append(
-                Problem(f"This connection was not allowed to {FEATURES[scope]}.", scope)
-            )
-    granted = {scope: call for scope, call in data_sets.items() if scope in view.scopes}
-    if not granted:
-        return []
-    try:
-        token = fresh_access_token(connection)
-    except (errors.ConnectionLost, errors.TokensUnreadable) as exc:
-        _lost(view, exc.user_message)
-        return []
-    except errors.CronofyError as exc:
-        _problem(view, "token refresh", exc)
-        return []
-    return [Fetch(view, connection, scope, call, token) for scope, call in granted.items()]
-
-
-def _run(fetches: list[Fetch]) -> None:
-    """Make every call at once; then, on this thread, deal with what came back."""
-    outcomes = run_all([partial(fetch.call, fetch.token) for fetch in fetches])
-    for fetch, outcome in zip(fetches, outcomes, strict=True):
-        if isinstance(outcome, errors.CronofyUnauthorized) and not fetch.view.needs_reconnect:
-            # The token died early (revoked, or Cronofy shortened its life): refresh once,
-            # or pick up the token another call of this view just got, and retry once.
-            try:
-                outcome = retry_with_new_token(fetch.connection, fetch.token, fetch.call)
-            except errors.CronofyError as exc:
-                outcome = exc
-        if isinstance(outcome, (errors.ConnectionLost, errors.TokensUnreadable)):
-            _lost(fetch.view, outcome.user_message)
-        elif isinstance(outcome, errors.CronofyForbidden):
-            fetch.view.problems.append(Problem(outcome.user_message, fetch.scope))
-        elif isinstance(outcome, errors.CronofyError):
-            _problem(fetch.view, fetch.scope, outcome)
-        elif isinstance(outcome, Exception):
-            raise outcome  # a bug, not an upstream failure: the error page and the log
-        else:
-            fetch.result = outcome
-
-
-def _problem(view: ConnectionView, what: str, exc: errors.CronofyError) -> None:
-    current_app.logger.warning(
-        "Connection %s: %s unavailable (%s)", view.id, what, type(exc).__name__
-    )
-    view.problems.append(Problem(exc.user_message))
-
-
-def _assemble(
-    view: ConnectionView,
-    fetches: list[Fetch],
-    tz: ZoneInfo,
-    managed: dict[str, ManagedEvent],
-) -> None:
-    """Turn one connection's results into profiles, calendars and agenda events."""
-    if view.needs_reconnect:
-        return
-    results = {f.scope: f.result for f in fetches if f.result is not None}
-    if "list_calendars" in results:
-        view.profiles = group_by_profile(results["list_calendars"])
-    if "read_account" in results:
-        _apply_profile_health(view, results["read_account"])
-    names = {c.calendar_id: c.name for p in view.profiles for c in p.calendars}
-    view.events = [
-        event
-        for raw in results.get("read_events", [])
-        if (event := _agenda_event(raw, tz, names, managed, view)) is not None
-    ]
-
-
-def _lost(view: ConnectionView, reason: str) -> ConnectionView:
-    view.needs_reconnect = True
-    view.reconnect_reason = reason
-    return view
 
 
 def group_by_profile(calendars: list[dict[str, Any]]) -> list[Profile]:

@@ -5,8 +5,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.dashboard import bp
+from app.dashboard.current import copy_version, current_overview
 from app.dashboard.forms import TimeZoneForm
-from app.dashboard.overview import build_overview
 from app.dashboard.timezones import all_time_zones, user_time_zone
 from app.extensions import db
 
@@ -30,7 +30,17 @@ def landing() -> Response | str:
 @bp.get("/dashboard")
 @login_required
 def index() -> str:
-    return render_template("dashboard/index.html", overview=build_overview(current_user))
+    """The calendars and the next seven days, from the local copy: no call to Cronofy."""
+    overview, version = current_overview(current_user)
+    return render_template("dashboard/index.html", overview=overview, copy_version=version)
+
+
+@bp.get("/dashboard/copy-version")
+@login_required
+def copy_version_json() -> dict[str, object]:
+    """What the open dashboard polls while a first sync is awaited, to reload when it lands."""
+    version, syncing = copy_version(current_user)
+    return {"version": version, "syncing": syncing}
 
 
 @bp.get("/settings")

@@ -12,19 +12,20 @@ from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # types-W
 from app.cronofy import errors
 from app.cronofy.client import cronofy_client
 from app.cronofy.tokens import call_with_token
-from app.dashboard.overview import build_overview
+from app.dashboard.current import current_overview
 from app.events import bp
 from app.events.forms import EventForm
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import CronofyConnection, ManagedEvent
+from app.sync.store import record_created_event, record_deleted_event
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> Response | tuple[str, int]:
     """The new-event form; on success the event is upserted at Cronofy and remembered here."""
-    overview = build_overview(current_user, profiles=False, events=False)
+    overview, _ = current_overview(current_user)  # the calendars come from the local copy
     form = EventForm()
     form.calendar.choices = [
         SelectChoice(f"{view.id}:{calendar.calendar_id}", calendar.name, optgroup=view.label)
@@ -89,6 +90,8 @@ def _create(form: EventForm, time_zone: str) -> int | None:
             return 422
         form.form_errors.append(exc.user_message)
         return 503
+    # The next page shows it at once: into the copy, until a sync brings Cronofy's own id.
+    record_created_event(connection, {**body, "calendar_id": calendar_id}, datetime.now(UTC))
     flash(f"Created “{event.summary}”.", "success")
     return None
 
@@ -119,6 +122,7 @@ def delete(event_id: int) -> Response:
         return redirect(url_for("dashboard.index"))
     else:
         message = f"Deleted “{summary}”."
+    record_deleted_event(connection, event.event_id)
     db.session.delete(event)
     db.session.commit()
     flash(message, "success")

@@ -13,6 +13,7 @@ from app.scopes import expand
 
 if TYPE_CHECKING:
     from app.models.event import ManagedEvent
+    from app.models.snapshot import Snapshot
     from app.models.user import User
 
 
@@ -62,8 +63,18 @@ class CronofyConnection(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    # Background sync (app/sync/marks.py). The database, not the queue, says what needs doing:
+    # a job is only a nudge. `sync_wanted_at` is set by every nudge and cleared by the sync
+    # that consumed exactly that value; `sync_lease_until` is held by the one running sync.
+    sync_wanted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    sync_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    full_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     user: Mapped["User"] = relationship(back_populates="connections")
     managed_events: Mapped[list["ManagedEvent"]] = relationship(
+        back_populates="connection", cascade="all, delete-orphan", passive_deletes=True
+    )
+    snapshots: Mapped[list["Snapshot"]] = relationship(
         back_populates="connection", cascade="all, delete-orphan", passive_deletes=True
     )
 

@@ -74,8 +74,10 @@ class FallbackRateLimiter:
         retry_seconds: float,
         logger: logging.Logger,
         clock: Callable[[], float] = time.monotonic,
+        store_name: str = "Rate limit store",
     ) -> None:
         self.main, self.fallback = main, fallback
+        self.store_name = store_name
         self.retry_seconds = retry_seconds
         self.logger = logger
         self.clock = clock
@@ -136,8 +138,9 @@ class FallbackRateLimiter:
             self._down = True
         # The class name only: the exception's text can carry the store's address.
         self.logger.warning(
-            "Rate limit store unusable (%s): this process counts attempts in memory "
+            "%s unusable (%s): this process counts attempts in memory "
             "until it answers again (retried every %gs)",
+            self.store_name,
             type(exc).__name__,
             self.retry_seconds,
         )
@@ -147,7 +150,7 @@ class FallbackRateLimiter:
             if not self._down:
                 return
             self._down = False
-        self.logger.info("Rate limit store usable again: attempts are counted in it again")
+        self.logger.info("%s usable again: attempts are counted in it again", self.store_name)
 
 
 class ResilientLimiter(Limiter):

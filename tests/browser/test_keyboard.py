@@ -73,6 +73,7 @@ def test_connect_a_calendar_with_the_keyboard_only(page, live_app, sandbox):
     tab_to(page, "Email address of the demo calendar account")
     page.keyboard.press("ControlOrMeta+A")
     page.keyboard.type(EMAIL)
+    tab_to(page, "your sandbox calendar")  # a link to try push with, once connected
     tab_to(page, "Allow")
     page.keyboard.press("Enter")
 

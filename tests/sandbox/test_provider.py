@@ -133,4 +133,6 @@ def test_an_unknown_email_is_told_to_connect_first(sandbox: SandboxServer) -> No
 
 def test_the_consent_page_links_to_the_sandbox_calendar(browser) -> None:
     page = browser.open()
-    assert '<a href="/calendar" target="_blank" rel="noopener">your' in page.text
+    assert '<a href="/calendar" target="_blank" rel="noopener">your sandbox calendar</a>' in (
+        page.text
+    )

@@ -1,0 +1,168 @@
+"""What needs syncing, kept in the database: queue messages are only nudges.
+
+A nudge sets `sync_wanted_at` on the connection and enqueues a job. A job first takes the
+connection's lease (one sync per connection at a time, across every worker), reads the
+wanted mark, syncs, and clears the mark only if it still holds the value it read: a nudge
+that came during the sync leaves it set, and the job asks for one more run. A lost job,
+a crashed worker or a restart leaves the mark set; the periodic sweep finds it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select, text, update
+from sqlalchemy.exc import OperationalError
+
+from app.extensions import db
+from app.models import ConnectionStatus, CronofyConnection
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A sync's hold on one connection: the lease, and the wanted mark it will consume."""
+
+    connection_id: int
+    wanted_at: datetime | None
+
+
+def mark_wanted(connection_ids: list[int], now: datetime) -> list[int]:
+    """Say these connections need syncing (committed, so workers see it at once).
+
+    Returns the ones that were not marked yet: the others already have a job on its way,
+    or a running sync that will run once more, so they need no new message.
+    """
+    if not connection_ids:
+        return []
+    fresh = list(
+        db.session.scalars(
+            select(CronofyConnection.id).where(
+                CronofyConnection.id.in_(connection_ids),
+                CronofyConnection.sync_wanted_at.is_(None),
+            )
+        )
+    )
+    db.session.execute(
+        update(CronofyConnection)
+        .where(CronofyConnection.id.in_(connection_ids))
+        .values(sync_wanted_at=now)
+    )
+    db.session.commit()
+    return fresh
+
+
+def claim(connection_id: int, now: datetime, lease: timedelta) -> Claim | None:
+    """Take the connection's lease, or None while another sync holds it.
+
+    The row may be locked by a token refresh elsewhere: the wait for it is bounded, and a
+    claim that times out is simply not taken (the mark stays for the sweep).
+    """
+    bound_lock_wait()
+    try:
+        taken = db.session.execute(
+            update(CronofyConnection)
+            .where(
+                CronofyConnection.id == connection_id,
+                or_(
+                    CronofyConnection.sync_lease_until.is_(None),
+                    CronofyConnection.sync_lease_until < now,
+                ),
+            )
+            .values(sync_lease_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        return None
+    if taken.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result has a rowcount
+        return None
+    wanted = db.session.scalar(
+        select(CronofyConnection.sync_wanted_at).where(CronofyConnection.id == connection_id)
+    )
+    return Claim(connection_id, wanted)
+
+
+def release(claim: Claim) -> bool:
+    """Give the lease back, consuming the mark read at the claim; True if it is set again.
+
+    If the row stays locked too long, the lease is left to run out and the mark to the sweep.
+    """
+    try:
+        return _release(claim)
+    except OperationalError:
+        db.session.rollback()
+        current_app.logger.warning(
+            "Sync of connection %s: lease left to expire", claim.connection_id
+        )
+        return False
+
+
+def _release(claim: Claim) -> bool:
+    bound_lock_wait()
+    if claim.wanted_at is not None:
+        db.session.execute(
+            update(CronofyConnection)
+            .where(
+                CronofyConnection.id == claim.connection_id,
+                CronofyConnection.sync_wanted_at == claim.wanted_at,
+            )
+            .values(sync_wanted_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.execute(
+        update(CronofyConnection)
+        .where(CronofyConnection.id == claim.connection_id)
+        .values(sync_lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    again = db.session.scalar(
+        select(CronofyConnection.sync_wanted_at).where(CronofyConnection.id == claim.connection_id)
+    )
+    return again is not None
+
+
+def bound_lock_wait() -> None:
+    """On PostgreSQL, wait for a locked row no longer than a refresh may hold it."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        milliseconds = int(current_app.config["CRONOFY_REFRESH_LOCK_TIMEOUT"] * 1000)
+        db.session.execute(text(f"SET LOCAL lock_timeout = '{milliseconds}ms'"))
+
+
+def still_wanted(now: datetime, limit: int = 500) -> list[int]:
+    """Connections marked for syncing whose sync is not running (or whose worker died)."""
+    return list(
+        db.session.scalars(
+            select(CronofyConnection.id)
+            .where(
+                CronofyConnection.sync_wanted_at.is_not(None),
+                CronofyConnection.status == ConnectionStatus.ACTIVE,
+                or_(
+                    CronofyConnection.sync_lease_until.is_(None),
+                    CronofyConnection.sync_lease_until < now,
+                ),
+            )
+            .order_by(CronofyConnection.sync_wanted_at)
+            .limit(limit)
+        )
+    )
+
+
+def due_for_full_sync(now: datetime, every: timedelta, limit: int = 500) -> list[int]:
+    """Active connections not read in full for `every`, and not already waiting for a sync."""
+    return list(
+        db.session.scalars(
+            select(CronofyConnection.id)
+            .where(
+                CronofyConnection.status == ConnectionStatus.ACTIVE,
+                CronofyConnection.sync_wanted_at.is_(None),
+                or_(
+                    CronofyConnection.full_synced_at.is_(None),
+                    CronofyConnection.full_synced_at < now - every,
+                ),
+            )
+            .order_by(CronofyConnection.id)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,97 @@
+"""The background tasks that keep each connection's local copy fresh.
+
+`request_sync` is how the rest of the app asks for fresh data: it marks the connections
+in the database and nudges a worker. `sync_connection` does one sync under the
+connection's lease; `sweep` runs every minute to pick up whatever is still marked (a lost
+job, a crashed worker) and to start each connection's daily full read.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from huey import crontab
+
+from app.cronofy.budget import background_calls
+from app.extensions import db
+from app.models import ConnectionStatus, CronofyConnection
+from app.sync import marks, store
+from app.sync.fetch import fetch_connection
+from app.sync.outcomes import Failure
+from app.sync.queue import app_periodic_task, app_task
+
+log = logging.getLogger(__name__)
+
+# Seconds before trying again: after a 429 that did not say how long, and after finding the
+# connection's tokens being refreshed by someone else.
+RATE_LIMIT_BACKOFF = 30.0
+BUSY_BACKOFF = 5.0
+
+
+def request_sync(connection_ids: Iterable[int]) -> None:
+    """Mark connections as wanting a sync, and nudge a worker for each not marked already.
+
+    The mark is what counts: if the queue cannot be reached, or a message is lost, the sweep
+    finds the mark within a minute, and the page that asked is served all the same.
+    """
+    ids = sorted(set(connection_ids))
+    if not ids:
+        return
+    for connection_id in marks.mark_wanted(ids, datetime.now(UTC)):
+        try:
+            sync_connection(connection_id)
+        except Exception as exc:  # the queue's store is down: the mark waits for the sweep
+            log.warning("Could not enqueue a sync (%s); the sweep will", type(exc).__name__)
+            return
+
+
+@app_task()
+def sync_connection(connection_id: int) -> None:
+    """Refresh one connection's copy, unless another sync holds it or nothing is wanted."""
+    config = current_app.config
+    claim = marks.claim(
+        connection_id, datetime.now(UTC), timedelta(seconds=config["CRONOFY_SYNC_LEASE"])
+    )
+    if claim is None:
+        return  # another sync runs; it sees any new mark when it ends
+    retry_after: float | None = None
+    try:
+        if claim.wanted_at is not None:
+            retry_after = _sync(connection_id)
+    finally:
+        db.session.rollback()  # whatever a failure left half-done
+        wanted_again = marks.release(claim)
+    if retry_after is not None:
+        # Rate limited, or the tokens were busy: keep the mark, come back later.
+        marks.mark_wanted([connection_id], datetime.now(UTC))
+        sync_connection.schedule((connection_id,), delay=retry_after)
+    elif wanted_again:
+        sync_connection(connection_id)  # nudged during the sync: one more run
+
+
+def _sync(connection_id: int) -> float | None:
+    """Fetch and store; how many seconds to wait before trying again, if that is wanted."""
+    connection = db.session.get(CronofyConnection, connection_id)
+    if connection is None or connection.status is ConnectionStatus.NEEDS_RECONNECT:
+        return None  # disconnected meanwhile, or waiting for the user to reconnect
+    with background_calls():
+        fetched = fetch_connection(connection, datetime.now(UTC))
+    store.save(connection, fetched, datetime.now(UTC))
+    failures = set(fetched.failures.values())
+    if Failure.RATE_LIMITED in failures:
+        return fetched.retry_after or RATE_LIMIT_BACKOFF
+    if Failure.BUSY in failures:
+        return BUSY_BACKOFF
+    return None
+
+
+@app_periodic_task(crontab(minute="*"))
+def sweep() -> None:
+    """Every minute: re-nudge what is still marked; mark what is due for its daily read."""
+    now = datetime.now(UTC)
+    every = timedelta(seconds=current_app.config["CRONOFY_SYNC_FULL_EVERY"])
+    due = marks.due_for_full_sync(now, every)
+    marks.mark_wanted(due, now)
+    for connection_id in marks.still_wanted(now):
+        sync_connection(connection_id)

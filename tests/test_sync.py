@@ -1,0 +1,259 @@
+"""The local copy and the background work that keeps it: nudges, leases, the sweep, outages.
+
+Tasks wait in the app's in-memory queue until a test runs them (`jobs`), as a worker would.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import ConnectionStatus, CronofyConnection, DataSet, Snapshot
+from app.sync import tasks
+from app.sync.queue import huey
+from tests.helpers import (
+    CALENDARS_URL,
+    EVENTS_URL,
+    PROFILES_URL,
+    TOKEN_URL,
+    connect,
+    sync_copy,
+)
+from tests.test_agenda import CALENDARS, PROFILES
+
+READS = (CALENDARS_URL, PROFILES_URL, EVENTS_URL)
+
+
+def serve(cronofy, **overrides) -> None:
+    """Cronofy's answers for one sync (a mock per read; `overrides` replace one of them)."""
+    answers = {
+        CALENDARS_URL: {"json": CALENDARS},
+        PROFILES_URL: {"json": PROFILES},
+        EVENTS_URL: {"json": {"pages": {"current": 1, "total": 1}, "events": []}},
+    }
+    for name, answer in overrides.items():
+        answers[
+            {"calendars": CALENDARS_URL, "profiles": PROFILES_URL, "events": EVENTS_URL}[name]
+        ] = answer
+    for url, answer in answers.items():
+        cronofy.get(url, **answer)
+
+
+def reads(cronofy) -> list[str]:
+    return [c.request.url.split("?")[0] for c in cronofy.calls if c.request.method == "GET"]
+
+
+def the_connection(app) -> CronofyConnection:
+    with app.app_context():
+        row = db.session.scalars(select(CronofyConnection)).one()
+        db.session.expunge(row)
+        return row
+
+
+def snapshots(app) -> dict[DataSet, Snapshot]:
+    with app.app_context():
+        rows = list(db.session.scalars(select(Snapshot)))
+        db.session.expunge_all()
+        return {row.data_set: row for row in rows}
+
+
+def nudge(app, times: int = 1) -> None:
+    with app.app_context():
+        connection_id = db.session.scalars(select(CronofyConnection.id)).one()
+        for _ in range(times):
+            tasks.request_sync([connection_id])
+
+
+@pytest.fixture
+def connected(app, user_client, cronofy, jobs):
+    """A user whose one connection has had its first sync."""
+    connect(user_client, cronofy)
+    sync_copy(cronofy, CALENDARS, PROFILES)
+    return user_client
+
+
+def test_connecting_asks_for_a_first_sync_and_the_page_says_so(app, user_client, cronofy, jobs):
+    connect(user_client, cronofy)
+    assert jobs.pending() == ["sync_connection"]
+    page = user_client.get("/dashboard").get_data(as_text=True)
+    assert "Syncing your calendars… This page updates by" in page
+    assert " data-syncing" in page
+    assert "Nothing planned." not in page  # an unknown day is never shown as free
+    assert "Loading events…" in page
+    assert jobs.pending() == ["sync_connection"]  # the page did not ask again
+    version = user_client.get("/dashboard/copy-version").get_json()
+    assert version["syncing"] is True
+
+    serve(cronofy)
+    assert jobs.run() == 1
+    after = user_client.get("/dashboard/copy-version").get_json()
+    assert (after["syncing"], after["version"] != version["version"]) == (False, True)
+    page = user_client.get("/dashboard").get_data(as_text=True)
+    assert "Syncing your calendars" not in page and " data-syncing" not in page
+    assert "Work" in page and "Nothing planned." in page
+
+
+def test_a_hundred_nudges_make_one_sync(app, connected, cronofy, jobs):
+    nudge(app, 100)
+    assert jobs.pending() == ["sync_connection"]  # one message: the mark says the rest
+    serve(cronofy)
+    jobs.run()
+    assert sorted(reads(cronofy)) == sorted(READS)  # one sync: one read of each
+
+
+def test_nudges_during_a_sync_make_exactly_one_more(app, connected, cronofy, jobs):
+    nudge(app)
+
+    def calendars_while_nudged(request):
+        nudge(app, 50)  # people keep asking while the sync is running
+        return 200, {}, '{"calendars": []}'
+
+    cronofy.add_callback("GET", CALENDARS_URL, callback=calendars_while_nudged)
+    serve(cronofy, calendars={"json": CALENDARS})
+    cronofy.get(PROFILES_URL, json=PROFILES)
+    cronofy.get(EVENTS_URL, json={"events": []})
+    jobs.run()
+    assert sorted(reads(cronofy)) == sorted(READS * 2)
+    assert the_connection(app).sync_wanted_at is None
+
+
+def test_a_sync_running_elsewhere_is_not_doubled(app, connected, cronofy, jobs, clock):
+    with app.app_context():
+        db.session.execute(
+            update(CronofyConnection).values(sync_lease_until=clock.now() + timedelta(minutes=1))
+        )
+        db.session.commit()
+    nudge(app)
+    jobs.run()
+    assert reads(cronofy) == []  # the other sync holds the lease and will see the mark
+    assert the_connection(app).sync_wanted_at is not None
+
+
+def test_a_lost_job_costs_a_delay_not_the_sync(app, connected, cronofy, jobs):
+    nudge(app)
+    huey.storage.flush_queue()  # a dropped message, a flushed queue, a restart
+    assert jobs.pending() == []
+    with app.app_context():
+        tasks.sweep.call_local()  # what runs every minute
+    serve(cronofy)
+    jobs.run()
+    assert sorted(reads(cronofy)) == sorted(READS)
+
+
+def test_a_worker_killed_mid_sync_is_taken_over_when_its_lease_runs_out(
+    app, connected, cronofy, jobs, clock
+):
+    nudge(app)
+    huey.storage.flush_queue()
+    with app.app_context():  # the dead worker's lease, still held
+        db.session.execute(
+            update(CronofyConnection).values(sync_lease_until=clock.now() + timedelta(seconds=60))
+        )
+        db.session.commit()
+        tasks.sweep.call_local()
+    assert jobs.pending() == []  # not while the lease holds
+    clock.advance(61)
+    with app.app_context():
+        tasks.sweep.call_local()
+    serve(cronofy)
+    jobs.run()
+    assert sorted(reads(cronofy)) == sorted(READS)
+    assert the_connection(app).sync_lease_until is None
+
+
+def test_every_connection_is_read_in_full_once_a_day(app, connected, cronofy, jobs, clock):
+    with app.app_context():
+        tasks.sweep.call_local()
+    assert jobs.pending() == []  # read a moment ago
+    clock.advance(24 * 3600 + 1)
+    with app.app_context():
+        tasks.sweep.call_local()
+    serve(cronofy)
+    jobs.run()
+    assert sorted(reads(cronofy)) == sorted(READS)
+    assert the_connection(app).full_synced_at == clock.now()
+
+
+def test_a_stale_copy_is_shown_as_it_is_and_refreshed_in_the_background(
+    app, connected, cronofy, jobs, clock
+):
+    clock.advance(301)  # older than CRONOFY_SYNC_MAX_AGE
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert "Work" in page  # shown meanwhile
+    assert jobs.pending() == ["sync_connection"]
+    assert len(cronofy.calls) == 0  # the page itself asked nobody
+    connected.get("/dashboard")
+    assert jobs.pending() == ["sync_connection"]  # asked once, not per view
+
+
+def test_an_outage_keeps_the_last_known_data_with_the_reason(app, connected, cronofy, jobs, clock):
+    clock.advance(301)
+    connected.get("/dashboard")
+    for url in READS:
+        cronofy.get(url, status=503)
+    jobs.run()
+    page = connected.get("/dashboard").get_data(as_text=True)
+    as_of = (clock.now() - timedelta(seconds=301)).strftime("%H:%M")
+    assert f"Showing its calendars as of {as_of}" in page
+    assert "Cronofy is not answering." in page
+    assert "Work" in page and "Team holidays" in page
+    assert "Nothing planned." in page  # the events were known, and there were none
+    # The failure is not retried on every view: the next attempt waits a minute.
+    connected.get("/dashboard")
+    assert jobs.pending() == []
+    clock.advance(61)
+    connected.get("/dashboard")
+    assert jobs.pending() == ["sync_connection"]
+
+
+def test_events_never_loaded_are_not_shown_as_free_days(app, user_client, cronofy, jobs):
+    connect(user_client, cronofy)
+    serve(cronofy, events={"status": 503})
+    jobs.run()
+    page = user_client.get("/dashboard").get_data(as_text=True)
+    assert "Its events could not be loaded yet. Cronofy is not answering." in page
+    assert page.count("Events for this day could not be loaded yet.") == 7
+    assert "Nothing planned." not in page
+    assert "Work" in page  # the calendars did load
+
+
+def test_an_ended_authorization_drops_the_copied_data_and_keeps_the_row(
+    app, connected, cronofy, jobs, clock
+):
+    clock.advance(3600)  # the access token has expired: the sync refreshes first
+    cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
+    nudge(app)
+    jobs.run()
+    row = the_connection(app)
+    assert row.status is ConnectionStatus.NEEDS_RECONNECT
+    assert all(s.data is None and s.synced_at is None for s in snapshots(app).values())
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert "its copied calendar data was removed" in page
+    assert "Reconnect" in page
+    assert "Work" not in page and "Team holidays" not in page
+    connected.get("/dashboard")
+    assert jobs.pending() == []  # nothing to read with until the user reconnects
+
+
+def test_a_profile_that_lost_its_credentials_keeps_its_data(app, connected, cronofy, jobs, clock):
+    clock.advance(301)
+    connected.get("/dashboard")
+    lost = {"profiles": [{**PROFILES["profiles"][0], "profile_connected": False}]}
+    serve(cronofy, profiles={"json": lost})
+    jobs.run()
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert "Disconnected" in page
+    assert "Work" in page  # its calendars stay on show
+
+
+def test_a_rate_limited_sync_comes_back_when_cronofy_says(app, connected, cronofy, jobs):
+    nudge(app)
+    serve(cronofy, calendars={"status": 429, "headers": {"Retry-After": "17"}})
+    jobs.run()
+    assert the_connection(app).sync_wanted_at is not None  # still wanted
+    assert jobs.pending() == []
+    [scheduled] = huey.scheduled()
+    assert scheduled.name == "sync_connection"
+    eta = scheduled.eta.replace(tzinfo=UTC) if scheduled.eta.tzinfo is None else scheduled.eta
+    assert timedelta(seconds=15) < eta - datetime.now(UTC) <= timedelta(seconds=17)
