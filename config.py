@@ -236,7 +236,7 @@ class Config:
     CRONOFY_BUDGET_RESERVE = 0.2
     # Longest waits for budget, in seconds: a person's request, and a background sync.
     CRONOFY_BUDGET_WAIT = 2.0
-    CRONOFY_BUDGET_BACKGROUND_WAIT = 20.0
+    CRONOFY_BUDGET_BACKGROUND_WAIT = 5.0
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY")
@@ -252,9 +252,8 @@ class Config:
         self.TASK_QUEUE_URL = _env("TASK_QUEUE_URL") or self.TASK_QUEUE_URL
         self.TASK_QUEUE_NAME = _env("TASK_QUEUE_NAME") or self.TASK_QUEUE_NAME
         self.WORKER_THREADS = _whole_number("WORKER_THREADS", self.WORKER_THREADS)
-        self.CRONOFY_SYNC_MAX_AGE = _whole_number(
-            "CRONOFY_SYNC_MAX_AGE", self.CRONOFY_SYNC_MAX_AGE
-        )
+        for name in ("CRONOFY_SYNC_MAX_AGE", "CRONOFY_SYNC_LEASE"):
+            setattr(self, name, _whole_number(name, getattr(self, name)))
         self.CRONOFY_BUDGET = _env("CRONOFY_BUDGET") or self.CRONOFY_BUDGET
         self.CRONOFY_BUDGET_STORAGE_URI = _env("CRONOFY_BUDGET_STORAGE_URI")
         # The benchmark's baseline turns pooling and parallel calls off; nothing else should.
