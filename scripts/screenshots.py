@@ -4,7 +4,8 @@ Run with `make screenshots` (or give another output directory as the argument). 
 the app on a throwaway SQLite database and the sandbox on free ports, walks the connect flow
 as a new user at desktop width, and saves the landing page, the sandbox's consent page, the
 new-event form, the dashboard with calendars and an event created here (also at phone
-width), and a 404 page.
+width), the dashboard during a Cronofy outage (last known data, as of when, and why), and a
+404 page. Background syncs run at once here, inside the request that asks for them.
 """
 
 import sys
@@ -29,6 +30,7 @@ from tests.browser.chromium import (  # noqa: E402
     register,
     sync_playwright,
 )
+from tests.helpers import age_the_copy  # noqa: E402
 from tests.live import LiveApp  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -51,6 +53,7 @@ def main() -> None:
                 "CRONOFY_API_URL": sandbox.api_url,
                 "CRONOFY_CLIENT_ID": sandbox.state.client_id,
                 "CRONOFY_CLIENT_SECRET": sandbox.state.client_secret,
+                "TASK_QUEUE_IMMEDIATE": True,
             },
         )
         with app.app_context():
@@ -61,6 +64,9 @@ def main() -> None:
                 browser = launch(playwright)
                 try:
                     shoot(browser.new_page(viewport=VIEWPORT), server.url, out)
+                    shoot_outage(
+                        browser.new_page(viewport=VIEWPORT), app, sandbox, server.url, out
+                    )
                 finally:
                     browser.close()
         with app.app_context():
@@ -99,6 +105,20 @@ def shoot(page, app_url: str, out: Path) -> None:
     page.goto(f"{app_url}/no-such-page")
     expect(page.get_by_role("heading", level=1)).to_have_text("Not Found")
     save(page, out, "error")
+
+
+def shoot_outage(page, app, sandbox, app_url: str, out: Path) -> None:
+    """Cronofy stops answering; the copy is older than its maximum age: what people see."""
+    register(page, app_url, "ada@example.com")
+    page.get_by_role("button", name="Connect calendar").click()
+    allow(page, "ada@example.com")
+    for path in ("/v1/calendars", "/v1/profiles", "/v1/events"):
+        sandbox.state.add_fault(path, 503, count=100)
+    age_the_copy(app, timedelta(minutes=42))
+    page.goto(f"{app_url}/dashboard")
+    expect(page.get_by_text("Cronofy is not answering.").first).to_be_visible()
+    save(page, out, "dashboard-outage")
+    sandbox.state.clear_faults()
 
 
 def save(page, out: Path, name: str, full_page: bool = True) -> None:

@@ -195,7 +195,9 @@ def test_an_outage_keeps_the_last_known_data_with_the_reason(app, connected, cro
     jobs.run()
     page = connected.get("/dashboard").get_data(as_text=True)
     as_of = (clock.now() - timedelta(seconds=301)).strftime("%H:%M")
-    assert f"Showing its calendars as of {as_of}" in page
+    # One notice for the one cause, naming every part it touched.
+    assert page.count("Cronofy is not answering.") == 1
+    assert f"Showing its calendars, account health and events as of {as_of}" in page
     assert "Cronofy is not answering." in page
     assert "Work" in page and "Team holidays" in page
     assert "Nothing planned." in page  # the events were known, and there were none
@@ -257,3 +259,15 @@ def test_a_rate_limited_sync_comes_back_when_cronofy_says(app, connected, cronof
     assert scheduled.name == "sync_connection"
     eta = scheduled.eta.replace(tzinfo=UTC) if scheduled.eta.tzinfo is None else scheduled.eta
     assert timedelta(seconds=15) < eta - datetime.now(UTC) <= timedelta(seconds=17)
+
+
+def test_disconnecting_deletes_the_copied_data(app, connected, cronofy, jobs):
+    from tests.helpers import REVOKE_URL, csrf_token
+
+    assert len(snapshots(app)) == 3
+    cronofy.post(REVOKE_URL, status=200)
+    connected.post(
+        f"/auth/cronofy/connections/{the_connection(app).id}/disconnect",
+        data={"csrf_token": csrf_token(connected)},
+    )
+    assert snapshots(app) == {}

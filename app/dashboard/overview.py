@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from app.dashboard.agenda import AgendaEvent, Day, build_days, parse_event_times
 from app.models import DataSet, ManagedEvent
-from app.sync.copy import ConnectionCopy, Part
+from app.sync.copy import ConnectionCopy
 from app.sync.outcomes import Failure
 
 # What each scope lets the dashboard do, in the words the page uses.
@@ -148,13 +148,10 @@ def _view(copy: ConnectionCopy, tz: ZoneInfo, managed: dict[str, ManagedEvent]) 
                     data_set.scope,
                 )
             )
-    view.syncing = copy.never_loaded and not any(copy.part(d).failure for d in copy.granted)
+    view.syncing = copy.awaiting_first_sync
     shown = [t for d in copy.granted if (t := copy.part(d).synced_at) is not None]
     view.updated_at = min(shown).astimezone(tz) if shown else None
-    for data_set in copy.granted:
-        problem = _part_problem(data_set, copy.part(data_set), tz)
-        if problem is not None and problem not in view.problems:
-            view.problems.append(problem)
+    view.problems += _refresh_problems(copy, tz)
 
     calendars = copy.part(DataSet.CALENDARS)
     if calendars.loaded and isinstance(calendars.data, list):
@@ -175,22 +172,40 @@ def _view(copy: ConnectionCopy, tz: ZoneInfo, managed: dict[str, ManagedEvent]) 
     return view
 
 
-def _part_problem(data_set: DataSet, part: Part, tz: ZoneInfo) -> Problem | None:
-    """What to say about one data set whose latest refresh failed."""
-    if part.failure in (None, Failure.NOT_GRANTED, Failure.RECONNECT):
-        return None  # fine, said once for the connection, or said by the reconnect notice
-    missing = data_set.scope if part.failure is Failure.FORBIDDEN else None
-    noun = NOUNS[data_set]
-    if not part.loaded:
-        return Problem(
-            f"Its {noun} could not be loaded yet. {part.failure.reason}", missing, "error"
-        )
-    assert part.synced_at is not None
-    as_of = part.synced_at.astimezone(tz)
-    return Problem(
-        f"Showing its {noun} as of {as_of:%H:%M} on {as_of:%-d %b}. {part.failure.reason}",
-        missing,
-    )
+def _refresh_problems(copy: ConnectionCopy, tz: ZoneInfo) -> list[Problem]:
+    """What to say about the data sets whose latest refresh failed: one notice per cause.
+
+    Parts that failed the same way and are shown from the same moment share a sentence.
+    """
+    groups: dict[tuple[Failure, str | None, str | None], list[DataSet]] = {}
+    for data_set in copy.granted:
+        part = copy.part(data_set)
+        if part.failure in (None, Failure.NOT_GRANTED, Failure.RECONNECT):
+            continue  # fine, or said once for the connection (not granted, reconnect)
+        assert part.failure is not None
+        as_of = None
+        if part.loaded and part.synced_at is not None:
+            moment = part.synced_at.astimezone(tz)
+            as_of = f"{moment:%H:%M} on {moment:%-d %b}"
+        missing = data_set.scope if part.failure is Failure.FORBIDDEN else None
+        groups.setdefault((part.failure, as_of, missing), []).append(data_set)
+    problems = []
+    for (failure, as_of, missing), data_sets in groups.items():
+        nouns = _joined([NOUNS[d] for d in data_sets])
+        if as_of is None:
+            problems.append(
+                Problem(f"Its {nouns} could not be loaded yet. {failure.reason}", missing, "error")
+            )
+        else:
+            problems.append(
+                Problem(f"Showing its {nouns} as of {as_of}. {failure.reason}", missing)
+            )
+    return problems
+
+
+def _joined(words: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _cover(data: dict[str, Any]) -> tuple[datetime, datetime] | None:

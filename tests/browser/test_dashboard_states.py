@@ -4,6 +4,7 @@ import json
 import re
 
 from tests.browser.chromium import (
+    allow,
     audit,
     connect,
     expect,
@@ -84,3 +85,46 @@ def test_disconnected_profile_offers_relinking_at_cronofy(page, live_app, sandbo
         page.get_by_role("region", name=EMAIL).get_by_text("Disconnected", exact=True)
     ).to_have_count(0)
     expect(page.get_by_role("link", name=re.compile("^Relink it at Cronofy"))).to_have_count(0)
+
+
+def test_an_outage_shows_the_last_known_data_as_of_when_and_why(page, live_app, sandbox):
+    register(page, live_app.url, EMAIL)
+    connect(page, live_app.url, sandbox.app_url, EMAIL)
+    for path in ("/v1/calendars", "/v1/profiles", "/v1/events"):
+        sandbox.state.add_fault(path, 503, count=100)
+    age_the_copy(live_app.app)
+    page.reload()
+    connection = page.get_by_role("region", name=EMAIL)
+    notice = connection.get_by_role("status").filter(has_text="Cronofy is not answering.")
+    expect(notice).to_have_count(1)
+    expect(notice).to_contain_text("Showing its calendars, account health and events as of")
+    expect(connection.get_by_text("Work", exact=True)).to_be_visible()
+    expect(page.locator(".event").first).to_be_visible()
+    audit(page)
+
+
+def test_events_that_never_loaded_are_not_shown_as_free(page, live_app, sandbox):
+    register(page, live_app.url, EMAIL)
+    sandbox.state.add_fault("/v1/events", 503, count=100)
+    page.get_by_role("button", name="Connect calendar").click()
+    allow(page, EMAIL)
+    expect(page).to_have_url(f"{live_app.url}/dashboard")
+    expect(page.get_by_text("Its events could not be loaded yet.")).to_be_visible()
+    expect(page.get_by_text("Events for this day could not be loaded yet.")).to_have_count(7)
+    expect(page.get_by_text("Nothing planned.")).to_have_count(0)
+    audit(page)
+
+
+def test_an_ended_authorization_removes_its_data_and_offers_to_reconnect(page, live_app, sandbox):
+    register(page, live_app.url, EMAIL)
+    connect(page, live_app.url, sandbox.app_url, EMAIL)
+    [account] = sandbox.state.accounts()
+    sandbox.state.revoke_account(account["account_id"])
+    age_the_copy(live_app.app)
+    page.reload()
+    connection = page.get_by_role("region", name=EMAIL)
+    expect(connection.get_by_text("Needs reconnecting", exact=True)).to_be_visible()
+    expect(connection.get_by_text("its copied calendar data was removed")).to_be_visible()
+    expect(connection.get_by_role("button", name="Reconnect")).to_be_visible()
+    expect(connection.get_by_text("Work", exact=True)).to_have_count(0)
+    audit(page)
