@@ -271,3 +271,25 @@ def test_disconnecting_deletes_the_copied_data(app, connected, cronofy, jobs):
         data={"csrf_token": csrf_token(connected)},
     )
     assert snapshots(app) == {}
+
+
+def test_the_new_event_page_says_the_calendars_are_on_their_way(app, user_client, cronofy, jobs):
+    connect(user_client, cronofy)
+    cronofy.calls.reset()  # the code exchange and the account's time zone
+    page = user_client.get("/events/new").get_data(as_text=True)
+    assert "Your calendars are still arriving from Cronofy." in page
+    assert "None of your connected calendars accepts new events." not in page
+    assert len(cronofy.calls) == 0
+
+
+def test_a_connection_without_some_scopes_is_not_read_again_every_minute(
+    app, user_client, cronofy, jobs, clock
+):
+    connect(user_client, cronofy, scope="list_calendars")
+    cronofy.calls.reset()
+    cronofy.get(CALENDARS_URL, json=CALENDARS)
+    jobs.run()
+    clock.advance(120)
+    with app.app_context():
+        tasks.sweep.call_local()
+    assert jobs.pending() == []  # profiles and events were not granted: nothing is due

@@ -35,8 +35,9 @@ def save(connection: CronofyConnection, fetched: Fetched, now: datetime) -> None
     for data_set, failure in fetched.failures.items():
         row = snapshot(connection, data_set)
         row.error, row.error_at = failure.value, now
-    if not fetched.failures:
-        connection.full_synced_at = now
+    # A full read was made, whatever came of it: the daily sweep counts from here, and a
+    # failed part is tried again when a page finds it stale (or a change is pushed).
+    connection.full_synced_at = now
     db.session.commit()
 
 
