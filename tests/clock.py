@@ -11,7 +11,10 @@ The instant is the moment the test starts, unless pytest is told otherwise:
     pytest --at 2027-03-28T00:30:00Z      # every `clock` test at that instant
     pytest --at awkward -m clock          # ... at each of AWKWARD_INSTANTS (`make test-dates`)
 
-Tests that use `clock` carry the `clock` marker, so `-m clock` selects exactly them. Chromium
+Tests that use `clock` carry the `clock` marker, so `-m clock` selects exactly them. A test
+that needs the clock to stand still (or to move by hand) but whose outcome cannot depend on
+the date says so with `@pytest.mark.steady_clock`: it is left out of the awkward instants,
+which are for calendar logic, not for (say) rate-limit windows. Chromium
 keeps its own clock, and processes started by a test (gunicorn) keep the real one: tests of
 those pin the instant only inside this process.
 """
@@ -76,6 +79,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "clock: reads the date or the time (pinned; see tests/clock.py)"
     )
+    config.addinivalue_line(
+        "markers",
+        "steady_clock: pins the clock, but no date can change its outcome (tests/clock.py)",
+    )
 
 
 def _instants(config: pytest.Config) -> dict[str, str]:
@@ -90,7 +97,8 @@ def _instants(config: pytest.Config) -> dict[str, str]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     instants = _instants(metafunc.config)
-    if instants and "clock" in metafunc.fixturenames:
+    steady = metafunc.definition.get_closest_marker("steady_clock") is not None
+    if instants and "clock" in metafunc.fixturenames and not steady:
         metafunc.parametrize(
             "clock", list(instants.values()), ids=list(instants), indirect=True, scope="function"
         )
@@ -100,7 +108,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         names = getattr(item, "fixturenames", [])
         if "clock" in names:
-            item.add_marker("clock")
+            if item.get_closest_marker("steady_clock") is None:
+                item.add_marker("clock")
             # Pin the clock before any other function fixture runs: fixtures that connect a
             # user or store a token read the time too.
             names.remove("clock")

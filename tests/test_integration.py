@@ -3,6 +3,8 @@
 import html
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from tests.helpers import PASSWORD
 from tests.visitor import Visitor, register_and_connect
 
@@ -66,6 +68,7 @@ def stale(clock) -> None:
     clock.advance(301)
 
 
+@pytest.mark.steady_clock  # moves time to age the copy; no date matters
 def test_expired_access_token_is_refreshed_against_the_sandbox(live_app, sandbox, clock):
     visitor = register_and_connect(live_app.url, "grace@example.com")
     sandbox.state.expire_all_tokens()
@@ -97,6 +100,7 @@ def test_expired_access_token_is_refreshed_against_the_sandbox(live_app, sandbox
     assert "not answering" not in visitor.text
 
 
+@pytest.mark.steady_clock  # moves time to age the copy; no date matters
 def test_revoked_at_cronofy_then_reconnected(live_app, sandbox, clock):
     visitor = register_and_connect(live_app.url, "grace@example.com")
     [account] = sandbox.state.accounts()

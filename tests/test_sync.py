@@ -4,6 +4,7 @@ Tasks wait in the app's in-memory queue until a test runs them (`jobs`), as a wo
 """
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -194,7 +195,8 @@ def test_an_outage_keeps_the_last_known_data_with_the_reason(app, connected, cro
         cronofy.get(url, status=503)
     jobs.run()
     page = connected.get("/dashboard").get_data(as_text=True)
-    as_of = (clock.now() - timedelta(seconds=301)).strftime("%H:%M")
+    london = ZoneInfo("Europe/London")  # the connected account's zone, which the page uses
+    as_of = (clock.now() - timedelta(seconds=301)).astimezone(london).strftime("%H:%M")
     # One notice for the one cause, naming every part it touched.
     assert page.count("Cronofy is not answering.") == 1
     assert f"Showing its calendars, account health and events as of {as_of}" in page
