@@ -654,8 +654,9 @@ class CpuMeter:
                 name = "database" if f" {self.database} " in title else None
             if name is not None:
                 groups[name][pid] = seconds
-        # user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
-        groups["machine"] = {0: (sum(busy[:8]) - busy[3] - busy[4]) / self.tick}
+        # user nice system idle iowait irq softirq steal: busy is this machine's own work
+        # (not idle, not waiting on disks, not time the hypervisor gave to other machines).
+        groups["machine"] = {0: (sum(busy[:3]) + busy[5] + busy[6]) / self.tick}
         return groups
 
     def _stat(self, path: Path) -> tuple[int, float, str] | None:
@@ -1292,6 +1293,11 @@ def reading(old, new, setup, ratio, speedup, old_best, new_best, old_over) -> li
                 f"{ms(new.cpu.get(OTHERS, 0.0))} (new design) of CPU per view from the same "
                 "cores, which lowers both figures. "
             )
+        cores = os.cpu_count() or 1
+        text += (
+            f"With the {cores} cores to themselves, that CPU per view would allow about "
+            f"{cores / own_old:.0f} (baseline) and {cores / own_new:.0f} (new design) views/s. "
+        )
     bound = setup.workers * OLD_PARALLEL_CALLS / (high / 1000) / per_view if per_view else 0
     text += (
         f"Where the baseline is bound by waiting, not CPU, the ratio is larger: at L = {high} "
