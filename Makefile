@@ -53,7 +53,7 @@ test-dates: $(VENV)/.dev
 	  --ignore=tests/browser $(PYTEST_ARGS)
 
 # The dashboard on its local copy against the old design (every view calling Cronofy), in one
-# run: Cronofy requests, latency, throughput, rate limits, an outage, connecting. About eight
+# run: Cronofy requests, latency, throughput, rate limits, an outage, connecting. About seven
 # minutes; writes docs/benchmarks.md. BENCH_ARGS="--quick" tries the script out.
 bench: $(VENV)/.dev
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)

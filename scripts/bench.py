@@ -17,7 +17,7 @@ minute, the sandbox's window); a Cronofy outage under load (5xx, views still sho
 last-known calendars); the time from pressing Allow to a dashboard with calendars; token
 refreshes in a storm of views after expiry; p50 with 1,000 users against one.
 
-    make bench                                  # about eight minutes
+    make bench                                  # about seven minutes
     make bench BENCH_ARGS="--baseline v1.0 --workers 4"
     make bench BENCH_ARGS="--quick"             # shorter runs, to try the script out
 """
