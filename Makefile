@@ -52,7 +52,9 @@ test-dates: $(VENV)/.dev
 	TZ=America/St_Johns $(BIN)/python -m pytest -q -m clock --at awkward -k "not postgresql" \
 	  --ignore=tests/browser $(PYTEST_ARGS)
 
-# Dashboard latency and throughput against the sandbox with upstream latency (docs/benchmarks.md).
+# The dashboard on its local copy against the old design (every view calling Cronofy), in one
+# run: Cronofy requests, latency, throughput, rate limits, an outage, connecting. About seven
+# minutes; writes docs/benchmarks.md. BENCH_ARGS="--quick" tries the script out.
 bench: $(VENV)/.dev
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 

@@ -109,8 +109,21 @@ def test_queries_per_view_do_not_grow_with_connections(app, user_client, cronofy
 
     assert page.count(">Disconnect<") == 50
     assert len(fifty) == len(one), (one, fifty)
-    # The user, their connections, their copies, their created events, their time zone.
-    assert len(one) <= 6
+    # The user, their connections, their copies, their created events.
+    assert len(one) <= 5
+
+
+def test_a_view_reads_the_users_connections_once(app, user_client, cronofy):
+    """The agenda's time zone comes from the connections loaded with the copies, not from
+    a second read of them (which would also decrypt every connection's tokens again)."""
+    connect(user_client, cronofy, default_tzid="Europe/Berlin")
+    sync_copy(cronofy, CALENDARS, PROFILES)
+    user_client.get("/dashboard")
+    with counting_queries(app) as statements:
+        page = user_client.get("/dashboard").get_data(as_text=True)
+    assert "Times in Europe/Berlin." in page
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert sum(1 for s in reads if "FROM cronofy_connections" in s) == 1, statements
 
 
 def test_queries_per_view_do_not_grow_with_other_users(app, user_client, cronofy):

@@ -18,7 +18,9 @@ def current_overview(user: User) -> tuple[Overview, str]:
     if refresh_if_stale(copies, now):
         copies = load_copies(user)  # marked now; with an immediate queue, refreshed too
     managed = list(db.session.scalars(select(ManagedEvent).filter_by(user_id=user.id)))
-    return build_overview(copies, managed, user_time_zone(user), now), version(copies)
+    # The connections' time zones come with the copies: no second read of the connections.
+    time_zone = user_time_zone(user, [copy.default_tzid for copy in copies])
+    return build_overview(copies, managed, time_zone, now), version(copies)
 
 
 def copy_version(user: User) -> tuple[str, bool]:

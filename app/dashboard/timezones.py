@@ -1,5 +1,6 @@
 """Which time zone a user's agenda is shown in."""
 
+from collections.abc import Iterable
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -8,9 +9,16 @@ from app.models import User
 DEFAULT = "Etc/UTC"
 
 
-def user_time_zone(user: User) -> str:
-    """The user's own choice, else their first calendar account's, else UTC."""
-    candidates = [user.time_zone] + [c.default_tzid for c in user.connections]
+def user_time_zone(user: User, account_zones: Iterable[str | None] | None = None) -> str:
+    """The user's own choice, else their first calendar account's, else UTC.
+
+    `account_zones` are the time zones of the user's connections, oldest first, for a caller
+    that has loaded them already (the dashboard, from its copies): without them, the
+    connections are read again.
+    """
+    if account_zones is None:
+        account_zones = [c.default_tzid for c in user.connections]
+    candidates = [user.time_zone, *account_zones]
     return next((tz for tz in candidates if tz and is_time_zone(tz)), DEFAULT)
 
 

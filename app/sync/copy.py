@@ -45,6 +45,7 @@ class ConnectionCopy:
     id: int
     label: str
     provider_name: str | None
+    default_tzid: str | None  # the account's time zone, read when it was connected
     scopes: frozenset[str]
     needs_reconnect: bool
     sync_wanted: bool
@@ -97,6 +98,7 @@ def _copy_of(connection: CronofyConnection) -> ConnectionCopy:
         id=connection.id,
         label=connection.label,
         provider_name=connection.provider_name,
+        default_tzid=connection.default_tzid,
         scopes=connection.scopes,
         needs_reconnect=connection.status is ConnectionStatus.NEEDS_RECONNECT,
         sync_wanted=connection.sync_wanted_at is not None,
