@@ -3,19 +3,24 @@
 Cronofy limits each application, all its users together, to 50 requests a second and 500 a
 minute. Every call this app makes (`CronofyClient._send`) first takes one unit of
 CRONOFY_BUDGET, counted in a store all processes share (Redis in production; memory for a
-single process). Calls a person is waiting for (connect, create, delete, disconnect) may
-use all of it; background syncs stop at the last CRONOFY_BUDGET_RESERVE of each window, so
-they never starve the people. A caller that finds no budget waits (briefly for people,
-longer for workers) and then gives up with CronofyRateLimited, as if Cronofy had said 429.
-If the shared store fails, this process counts on its own, like the sign-in limits do.
+single process). Each window is split in two: CRONOFY_BUDGET_RESERVE of it only for calls a
+person is waiting for (connect, create, delete, disconnect), the rest for anyone. People
+take from their share first and then from the rest; background syncs take only from the
+rest. So all calls together never exceed the budget, and people always have their share,
+however busy the workers are; every count is one atomic step in the shared store. A caller
+that finds no budget waits (briefly for people, longer for workers) and then gives up with
+CronofyRateLimited, as if Cronofy had said 429. If the shared store fails, this process
+counts on its own, like the sign-in limits do.
 """
 
 import enum
 import logging
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from flask import Flask
 from limits import RateLimitItem, parse_many
@@ -48,20 +53,36 @@ def background_calls() -> Iterator[None]:
         _priority.reset(token)
 
 
+@dataclass(frozen=True)
+class Window:
+    """One limit of the budget (45 a second, say), split into people's share and the rest."""
+
+    people: RateLimitItem
+    anyone: RateLimitItem
+
+
+def split(item: RateLimitItem, reserve: float) -> Window:
+    """People's share rounded up, so a small budget still keeps at least one call for them."""
+    people = min(item.amount, max(1, math.ceil(item.amount * reserve)))
+    granularity = type(item)
+    return Window(
+        granularity(people, item.multiples, namespace="PEOPLE"),
+        granularity(item.amount - people, item.multiples, namespace="ANYONE"),
+    )
+
+
 class Budget:
     """Takes one call's worth of budget, waiting for it if need be."""
 
     def __init__(
         self,
-        items: list[RateLimitItem],
+        windows: list[Window],
         counting: MovingWindowRateLimiter | FallbackRateLimiter,
         *,
-        reserve: float,
         waits: dict[Priority, float],
     ) -> None:
-        self.items = items
+        self.windows = windows
         self.counting = counting
-        self.reserve = reserve
         self.waits = waits
 
     def take(self) -> None:
@@ -77,17 +98,20 @@ class Budget:
             delay = min(delay * 2, 0.25)
 
     def _try(self, priority: Priority) -> bool:
-        if priority is Priority.BACKGROUND:
-            for item in self.items:
-                stats = self.counting.get_window_stats(item, KEY)
-                if stats.remaining <= item.amount * self.reserve:
-                    return False
-        # A unit taken from an earlier window while a later one refuses is simply spent:
-        # the budget errs on the side of fewer calls.
-        return all(self.counting.hit(item, KEY) for item in self.items)
+        # A unit taken in one window while a later one refuses is simply spent: the budget
+        # errs on the side of fewer calls.
+        for window in self.windows:
+            if priority is Priority.INTERACTIVE and self._hit(window.people):
+                continue
+            if not self._hit(window.anyone):
+                return False
+        return True
+
+    def _hit(self, item: RateLimitItem) -> bool:
+        return item.amount > 0 and self.counting.hit(item, KEY)
 
     def _next_free(self) -> float:
-        resets = [self.counting.get_window_stats(item, KEY).reset_time for item in self.items]
+        resets = [self.counting.get_window_stats(w.anyone, KEY).reset_time for w in self.windows]
         return max(0.0, max(resets) - time.time())
 
 
@@ -108,10 +132,10 @@ def budget_for(app: Flask) -> Budget:
             logger=log,
             store_name="Cronofy budget store",
         )
+    reserve = float(app.config["CRONOFY_BUDGET_RESERVE"])
     return Budget(
-        parse_many(app.config["CRONOFY_BUDGET"]),
+        [split(item, reserve) for item in parse_many(app.config["CRONOFY_BUDGET"])],
         counting,
-        reserve=float(app.config["CRONOFY_BUDGET_RESERVE"]),
         waits={
             Priority.INTERACTIVE: float(app.config["CRONOFY_BUDGET_WAIT"]),
             Priority.BACKGROUND: float(app.config["CRONOFY_BUDGET_BACKGROUND_WAIT"]),

@@ -1,0 +1,331 @@
+"""Push notifications into the app: the webhook, deltas into the copy, and channel upkeep."""
+
+import json
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from responses import matchers
+from sqlalchemy import select, update
+
+from app.cronofy.signatures import HEADER, expected_signature
+from app.extensions import db
+from app.models import CronofyConnection, DataSet, Snapshot
+from app.sync.channels import token_fingerprint
+from tests.conftest import built_app
+from tests.helpers import (
+    API_URL,
+    APP_URL,
+    CALENDARS_URL,
+    EVENTS_URL,
+    PROFILES_URL,
+    REVOKE_URL,
+    connect,
+    csrf_token,
+    register,
+    sync_copy,
+)
+from tests.test_agenda import CALENDARS, PROFILES
+
+SECRET = "test-secret"  # TestingConfig's client secret: what Cronofy signs with
+TOKEN = "a-channel-token-only-cronofy-knows"
+CHANNELS_URL = f"{API_URL}/v1/channels"
+PUBLIC = "https://calendar.example.com"
+
+
+def body_for(kind: str, **notification: str) -> bytes:
+    document = {
+        "notification": {"type": kind, **notification},
+        "channel": {"channel_id": "chn_1", "callback_url": f"{PUBLIC}/x", "filters": {}},
+    }
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
+def notify(client: FlaskClient, body: bytes, signature: str | None = "sign", token: str = TOKEN):
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if signature == "sign":
+        signature = expected_signature(body, SECRET)
+    if signature is not None:
+        headers[HEADER] = signature
+    return client.post(f"/cronofy/notifications/{token}", data=body, headers=headers)
+
+
+def event(uid: str, summary: str, day: int = 1, **extra) -> dict:
+    start = (datetime.now(UTC) + timedelta(days=day)).replace(hour=10, minute=0, second=0)
+    return {
+        "calendar_id": "cal_work",
+        "event_uid": uid,
+        "summary": summary,
+        "start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "deleted": False,
+        **extra,
+    }
+
+
+def the_connection(app: Flask) -> CronofyConnection:
+    with app.app_context():
+        row = db.session.scalars(select(CronofyConnection)).one()
+        db.session.expunge(row)
+        return row
+
+
+def copied_events(app: Flask) -> list[dict]:
+    with app.app_context():
+        row = db.session.scalars(select(Snapshot).filter_by(data_set=DataSet.EVENTS)).one()
+        return row.content["events"]
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """The app with a public URL, so Cronofy can push to it."""
+    with built_app(
+        database_url,
+        CRONOFY_APP_URL=APP_URL,
+        CRONOFY_API_URL=API_URL,
+        CRONOFY_NOTIFICATION_URL=PUBLIC,
+    ) as app:
+        yield app
+
+
+@pytest.fixture
+def pushed(app, user_client, cronofy, jobs, clock) -> FlaskClient:
+    """A connection with its first sync done and a channel that carries TOKEN."""
+    connect(user_client, cronofy)
+    cronofy.post(CHANNELS_URL, json={"channel": {"channel_id": "chn_1", "callback_url": "x"}})
+    sync_copy(cronofy, CALENDARS, PROFILES, [event("evt_stand_up", "Stand-up")])
+    with app.app_context():
+        db.session.execute(
+            update(CronofyConnection).values(channel_token_hash=token_fingerprint(TOKEN))
+        )
+        db.session.commit()
+    clock.advance(60)  # changes come after the full read
+    return user_client
+
+
+# ----- the webhook ---------------------------------------------------------------------------
+
+
+def test_a_verification_marks_the_channel(app, pushed):
+    response = notify(pushed, body_for("verification"))
+    assert (response.status_code, response.data) == (200, b"")
+    assert the_connection(app).channel_verified_at is not None
+
+
+def test_a_change_is_read_as_a_delta_into_the_copy(app, pushed, cronofy, jobs, clock):
+    since = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert notify(pushed, body_for("change", changes_since=since)).status_code == 200
+    assert jobs.pending() == ["sync_connection"]
+    assert len(cronofy.calls) == 0  # nothing read inside the request
+    cronofy.get(
+        EVENTS_URL,
+        json={
+            "pages": {"current": 1, "total": 1},
+            "events": [
+                event("evt_dentist", "Dentist", day=2),
+                {**event("evt_stand_up", "Stand-up"), "deleted": True},
+            ],
+        },
+    )
+    jobs.run()
+    [call] = cronofy.calls
+    assert parse_qs(urlsplit(call.request.url).query) == {
+        "tzid": ["Etc/UTC"],
+        "last_modified": [since],
+        "include_deleted": ["true"],
+        "include_managed": ["true"],
+    }
+    assert [e["event_uid"] for e in copied_events(app)] == ["evt_dentist"]
+    page = pushed.get("/dashboard").get_data(as_text=True)
+    assert "Dentist" in page and "Stand-up" not in page
+    assert len(cronofy.calls) == 1  # the page asked nobody
+    assert the_connection(app).changes_since is None
+
+
+def test_the_same_delta_twice_changes_nothing(app, pushed, cronofy, jobs, clock):
+    since = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    changed = {"pages": {}, "events": [event("evt_dentist", "Dentist", day=2)]}
+    for _ in range(2):
+        notify(pushed, body_for("change", changes_since=since))
+        cronofy.get(EVENTS_URL, json=changed)
+        jobs.run()
+        once = copied_events(app)
+    assert once == copied_events(app)
+    assert [e["event_uid"] for e in once].count("evt_dentist") == 1
+
+
+def test_a_change_from_before_the_last_full_read_reads_everything(
+    app, pushed, cronofy, jobs, clock
+):
+    earlier = (clock.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    notify(pushed, body_for("change", changes_since=earlier))
+    sync_copy(cronofy, CALENDARS, PROFILES, [event("evt_new", "From the full read")])
+    assert [e["event_uid"] for e in copied_events(app)] == ["evt_new"]
+
+
+def test_a_failed_delta_falls_back_to_a_full_read(app, pushed, cronofy, jobs, clock):
+    notify(pushed, body_for("change", changes_since=clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")))
+    cronofy.get(EVENTS_URL, status=503)
+    sync_copy(cronofy, CALENDARS, PROFILES, [event("evt_after", "After the outage")])
+    assert [e["event_uid"] for e in copied_events(app)] == ["evt_after"]
+
+
+@pytest.mark.parametrize("kind", ["profile_disconnected", "profile_initial_sync_completed"])
+def test_profile_notifications_read_everything(app, pushed, cronofy, jobs, kind):
+    assert notify(pushed, body_for(kind)).status_code == 200
+    sync_copy(cronofy, CALENDARS, PROFILES)
+    assert the_connection(app).sync_wanted_at is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        body_for("gdpr_requested"),
+        body_for("conferencing_profile_disconnected"),
+        b"not json at all",
+        b'["a list"]',
+        b'{"notification": "not an object"}',
+        body_for("change", changes_since="yesterday-ish"),
+    ],
+)
+def test_unknown_or_odd_notifications_are_acknowledged(app, pushed, jobs, body):
+    response = notify(pushed, body)
+    assert response.status_code == 200
+    # An odd change reads everything; the rest wait for nothing.
+    assert jobs.pending() in ([], ["sync_connection"])
+
+
+def test_replayed_and_out_of_order_changes_keep_the_earliest(app, pushed, jobs, clock):
+    later = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    earlier = (clock.now() - timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for since in (later, later, earlier, later):
+        assert notify(pushed, body_for("change", changes_since=since)).status_code == 200
+    assert the_connection(app).changes_since == (clock.now() - timedelta(seconds=30)).replace(
+        microsecond=0
+    )
+    assert jobs.pending() == ["sync_connection"]  # one job for all of them
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [None, "", ",", expected_signature(b"another body", SECRET), expected_signature(b"", "x")],
+)
+def test_a_missing_or_wrong_signature_is_refused_and_does_nothing(app, pushed, jobs, signature):
+    body = body_for("change", changes_since="2030-01-01T00:00:00Z")
+    assert notify(pushed, body, signature=signature).status_code == 401
+    assert jobs.pending() == []
+    assert the_connection(app).changes_since is None
+
+
+def test_a_previous_secret_still_verifies_while_rotating(app, pushed):
+    app.config["CRONOFY_CLIENT_SECRET"] = "the-new-secret"
+    body = body_for("verification")
+    old = expected_signature(body, SECRET)
+    assert notify(pushed, body, signature=old).status_code == 401
+    app.config["CRONOFY_PREVIOUS_CLIENT_SECRET"] = SECRET
+    assert notify(pushed, body, signature=old).status_code == 200
+    both = f"{expected_signature(body, 'someone-else')},{old}"
+    assert notify(pushed, body, signature=both).status_code == 200
+
+
+def test_an_unknown_token_is_not_found(app, pushed):
+    assert notify(pushed, body_for("verification"), token="not-ours").status_code == 404
+    assert notify(pushed, body_for("verification"), token="x" * 500).status_code == 404
+
+
+def test_an_oversized_body_is_refused(app, pushed):
+    body = b'{"notification":{"type":"change"},"padding":"' + b"x" * 70_000 + b'"}'
+    assert notify(pushed, body).status_code == 413
+
+
+def test_a_thousand_valid_changes_are_answered_and_make_one_job(app, pushed, jobs, clock):
+    body = body_for("change", changes_since=clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
+    statuses = {notify(pushed, body).status_code for _ in range(1000)}
+    assert statuses == {200}
+    assert jobs.pending() == ["sync_connection"]
+
+
+def test_a_thousand_bad_signatures_make_one_log_line(app, pushed, jobs, caplog):
+    body = body_for("change", changes_since="2030-01-01T00:00:00Z")
+    caplog.clear()
+    statuses = {notify(pushed, body, signature="forged").status_code for _ in range(1000)}
+    assert statuses == {401}
+    assert jobs.pending() == []
+    refused = [r for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refused) <= 2  # the first, and perhaps a summary of the burst before it
+    assert all(r.levelno == logging.WARNING for r in refused)
+
+
+# ----- channels ------------------------------------------------------------------------------
+
+
+def test_connecting_makes_a_channel_whose_url_carries_a_token(app, user_client, cronofy, jobs):
+    connect(user_client, cronofy)
+    cronofy.get(CALENDARS_URL, json=CALENDARS)
+    cronofy.get(PROFILES_URL, json=PROFILES)
+    cronofy.get(EVENTS_URL, json={"pages": {}, "events": []})
+    cronofy.post(
+        CHANNELS_URL,
+        json={"channel": {"channel_id": "chn_new", "callback_url": "whatever"}},
+        match=[matchers.header_matcher({"Authorization": "Bearer access-1"})],
+    )
+    jobs.run()
+    [create] = [c for c in cronofy.calls if c.request.url == CHANNELS_URL]
+    url = json.loads(create.request.body)["callback_url"]
+    assert url.startswith(f"{PUBLIC}/cronofy/notifications/")
+    token = url.rsplit("/", 1)[1]
+    assert len(token) >= 40
+    row = the_connection(app)
+    assert (row.channel_id, row.channel_token_hash) == ("chn_new", token_fingerprint(token))
+    # The URL Cronofy was given now reaches this connection; only a fingerprint is stored.
+    assert notify(user_client, body_for("verification"), token=token).status_code == 200
+
+
+def test_disconnecting_closes_the_channel_before_revoking(app, pushed, cronofy):
+    cronofy.delete(f"{CHANNELS_URL}/chn_1", status=202)
+    cronofy.post(REVOKE_URL, status=200)
+    cronofy.calls.reset()
+    pushed.post(
+        f"/auth/cronofy/connections/{the_connection(app).id}/disconnect",
+        data={"csrf_token": csrf_token(pushed)},
+    )
+    assert [(c.request.method, c.request.url) for c in cronofy.calls] == [
+        ("DELETE", f"{CHANNELS_URL}/chn_1"),
+        ("POST", REVOKE_URL),
+    ]
+
+
+def test_a_channel_cronofy_closed_is_made_again(app, pushed, cronofy, jobs):
+    from app.sync import tasks
+
+    cronofy.get(CHANNELS_URL, json={"channels": []})
+    cronofy.post(CHANNELS_URL, json={"channel": {"channel_id": "chn_2", "callback_url": "x"}})
+    with app.app_context():
+        tasks.check_channels.call_local()
+    jobs.run()
+    row = the_connection(app)
+    assert row.channel_id == "chn_2" and row.channel_token_hash != token_fingerprint(TOKEN)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"CRONOFY_NOTIFICATION_URL": None},  # nowhere to send them
+        {"CRONOFY_NOTIFICATION_URL": "http://127.0.0.1:5000"},  # real Cronofy cannot reach it
+        {"CRONOFY_NOTIFICATION_URL": "http://localhost:5000"},
+        {"CRONOFY_NOTIFICATION_URL": "http://10.0.0.7"},
+    ],
+)
+def test_without_a_reachable_url_no_channel_is_made(database_url, cronofy, settings):
+    with built_app(
+        database_url, CRONOFY_APP_URL=APP_URL, CRONOFY_API_URL=API_URL, **settings
+    ) as app:
+        client = app.test_client()
+        register(client)
+        connect(client, cronofy)
+        sync_copy(cronofy, CALENDARS, PROFILES)  # would fail on an unexpected channel call
+        assert the_connection(app).channel_id is None
