@@ -236,6 +236,12 @@ class Config:
     CRONOFY_BUDGET_RESERVE = 0.2
     # Longest waits for budget, in seconds: a person's request, and a background sync.
     CRONOFY_BUDGET_WAIT = 2.0
+    # Push notifications (app/sync/channels.py, app/cronofy/push.py). Cronofy POSTs to
+    # <CRONOFY_NOTIFICATION_URL>/cronofy/notifications/<token>: this app's public base URL,
+    # taken from CRONOFY_REDIRECT_URI when unset. A previous client secret still verifies
+    # notifications while the secret is being rotated.
+    CRONOFY_NOTIFICATION_URL: str | None = None
+    CRONOFY_PREVIOUS_CLIENT_SECRET: str | None = None
     CRONOFY_BUDGET_BACKGROUND_WAIT = 5.0
 
     def __init__(self) -> None:
@@ -256,6 +262,8 @@ class Config:
             setattr(self, name, _whole_number(name, getattr(self, name)))
         self.CRONOFY_BUDGET = _env("CRONOFY_BUDGET") or self.CRONOFY_BUDGET
         self.CRONOFY_BUDGET_STORAGE_URI = _env("CRONOFY_BUDGET_STORAGE_URI")
+        self.CRONOFY_NOTIFICATION_URL = _env("CRONOFY_NOTIFICATION_URL")
+        self.CRONOFY_PREVIOUS_CLIENT_SECRET = _env("CRONOFY_PREVIOUS_CLIENT_SECRET")
         # The benchmark's baseline turns pooling and parallel calls off; nothing else should.
         if (_env("CRONOFY_HTTP_POOL") or "true").lower() in ("0", "false", "no"):
             self.CRONOFY_HTTP_POOL = False
@@ -288,6 +296,10 @@ class DevelopmentConfig(Config):
             app_url, api_url = sandbox_urls(self.PORT)
             self.CRONOFY_APP_URL = (_env("CRONOFY_APP_URL") or app_url).rstrip("/")
             self.CRONOFY_API_URL = (_env("CRONOFY_API_URL") or api_url).rstrip("/")
+            # The sandbox runs beside the app: it reaches the app where `make run` serves it.
+            self.CRONOFY_NOTIFICATION_URL = (
+                self.CRONOFY_NOTIFICATION_URL or f"http://127.0.0.1:{self.PORT}"
+            )
 
 
 class TestingConfig(Config):

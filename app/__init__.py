@@ -64,11 +64,12 @@ def register_blueprints(app: Flask) -> None:
     """
     from app import health
     from app.auth import routes as auth
+    from app.cronofy import push
     from app.cronofy import routes as cronofy
     from app.dashboard import routes as dashboard
     from app.events import routes as events
 
-    for feature in (auth, cronofy, dashboard, events, health):
+    for feature in (auth, cronofy, push, dashboard, events, health):
         app.register_blueprint(feature.bp)
 
 

@@ -9,22 +9,61 @@ document.addEventListener("submit", (event) => {
   button.textContent = "Opening Cronofy…";
 });
 
-// While a first sync is awaited, ask the server now and then whether the local copy changed,
-// and reload the page once it has. Without this script, a reload shows the same.
-const awaiting = document.querySelector("[data-syncing][data-copy-url]");
-if (awaiting) {
-  const seen = awaiting.dataset.copyVersion;
-  let tries = 0;
-  const poll = async () => {
-    tries += 1;
-    try {
-      const response = await fetch(awaiting.dataset.copyUrl, { headers: { Accept: "application/json" } });
-      if (response.ok) {
-        const copy = await response.json();
-        if (copy.version !== seen) { window.location.reload(); return; }
-      }
-    } catch (error) { /* offline for a moment: try again */ }
-    if (tries < 120) setTimeout(poll, tries < 10 ? 500 : 2000);
+// The dashboard follows its local copy. While the tab is visible it asks, every couple of
+// seconds (twice a second during a first sync), for the copy's version: one cheap query on
+// the server, never a call to Cronofy. When the version changed, it fetches the page again
+// and swaps in the new agenda and calendars, leaving scroll and focus where they were.
+// Without this script, a reload shows the same.
+const live = document.querySelector("[data-copy-url]");
+if (live) {
+  const status = document.getElementById("copy-status");
+  let busy = false;
+
+  const describe = (element) => {
+    if (!element || !live.contains(element)) return null;
+    const form = element.closest("form");
+    return { tag: element.tagName, text: element.textContent.trim(), form: form && form.action };
   };
-  setTimeout(poll, 500);
+  const refocus = (wanted) => {
+    if (!wanted) return;
+    for (const element of live.querySelectorAll(wanted.tag)) {
+      const form = element.closest("form");
+      if (element.textContent.trim() === wanted.text && (form && form.action) === wanted.form) {
+        element.focus({ preventScroll: true });
+        return;
+      }
+    }
+  };
+  const follow = async () => {
+    const page = await fetch(window.location.href, { headers: { Accept: "text/html" } });
+    if (!page.ok) return;
+    const fresh = new DOMParser()
+      .parseFromString(await page.text(), "text/html")
+      .querySelector("[data-copy-url]");
+    if (!fresh) { window.location.reload(); return; }
+    const focused = describe(document.activeElement);
+    live.innerHTML = fresh.innerHTML;
+    live.dataset.copyVersion = fresh.dataset.copyVersion;
+    live.toggleAttribute("data-syncing", fresh.hasAttribute("data-syncing"));
+    refocus(focused);
+    if (status) status.textContent = "Calendars updated just now.";
+  };
+  const poll = async () => {
+    if (document.visibilityState === "visible" && !busy) {
+      busy = true;
+      try {
+        const response = await fetch(live.dataset.copyUrl, { headers: { Accept: "application/json" } });
+        if (response.ok) {
+          const copy = await response.json();
+          if (copy.version !== live.dataset.copyVersion) await follow();
+        }
+      } catch (error) { /* offline for a moment: try again */ }
+      busy = false;
+    }
+    setTimeout(poll, live.hasAttribute("data-syncing") ? 500 : 2000);
+  };
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") poll();
+  });
+  setTimeout(poll, live.hasAttribute("data-syncing") ? 500 : 2000);
 }

@@ -119,9 +119,13 @@ def sandbox() -> Iterator[SandboxServer]:
 
 @contextmanager
 def served_with_sandbox(
-    database_url: str, sandbox: SandboxServer, **overrides: Any
+    database_url: str, sandbox: SandboxServer, push: bool = False, **overrides: Any
 ) -> Iterator[LiveApp]:
-    """The app served over real HTTP and wired to the sandbox, as `make run` does."""
+    """The app served over real HTTP and wired to the sandbox, as `make run` does.
+
+    With `push`, the app makes channels and the sandbox notifies it of changes, as Cronofy
+    would (tests about other things leave it off: every notification is a call).
+    """
     with (
         built_app(
             database_url,
@@ -137,6 +141,8 @@ def served_with_sandbox(
         LiveApp(app) as server,
     ):
         sandbox.state.register_redirect_uri(f"{server.url}/auth/cronofy/callback")
+        if push:
+            app.config.update(CRONOFY_NOTIFICATION_URL=server.url, CRONOFY_USES_SANDBOX=True)
         yield server
 
 

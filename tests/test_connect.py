@@ -355,3 +355,27 @@ def test_the_time_zone_is_optional_at_connect(app, user_client, cronofy, account
     [row] = connections(app)
     assert row.default_tzid is None
     assert row.access_token == "access-1"
+
+
+@pytest.mark.steady_clock  # moves time past the rate limit's minute; no date matters
+def test_pressing_connect_again_and_again_keeps_the_session_small(
+    app, user_client, cronofy, clock
+):
+    """Only the newest few unfinished authorizations are kept; the oldest are forgotten."""
+    states = []
+    for n in range(50):
+        if n % 9 == 8:
+            clock.advance(61)  # Connect allows ten presses a minute
+        states.append(start_connect(user_client)["state"])
+    with user_client.session_transaction() as session:
+        pending = [key for key in session if key.startswith("_state_cronofy_")]
+    assert len(pending) == 3
+    cookie = user_client.get_cookie("session")
+    assert cookie is not None and len(cookie.value) < 2000
+    old = user_client.get(f"/auth/cronofy/callback?code=the-code&state={states[0]}")
+    assert old.status_code == 302
+    with user_client.session_transaction() as session:
+        assert (
+            "error",
+            "That authorization link has expired or was already used. Please connect again.",
+        ) in session["_flashes"]

@@ -295,3 +295,31 @@ def test_a_connection_without_some_scopes_is_not_read_again_every_minute(
     with app.app_context():
         tasks.sweep.call_local()
     assert jobs.pending() == []  # profiles and events were not granted: nothing is due
+
+
+def test_the_pages_version_and_the_polled_one_agree(app, connected, cronofy, jobs, clock):
+    """Else the open dashboard would fetch itself again and again."""
+    import re
+
+    for _ in range(2):
+        page = connected.get("/dashboard").get_data(as_text=True)
+        shown = re.search(r'data-copy-version="([0-9a-f]+)"', page).group(1)
+        assert connected.get("/dashboard/copy-version").get_json() == {
+            "version": shown,
+            "syncing": False,
+        }
+        clock.advance(301)
+        connected.get("/dashboard")
+        for url in READS:
+            cronofy.get(url, status=503)
+        jobs.run()  # a failed refresh: a new version
+
+
+def test_a_copy_kept_by_push_is_not_refreshed_for_its_age(app, connected, jobs, clock):
+    with app.app_context():
+        db.session.execute(update(CronofyConnection).values(channel_verified_at=clock.now()))
+        db.session.commit()
+    clock.advance(3 * 3600)  # far older than CRONOFY_SYNC_MAX_AGE
+    page = connected.get("/dashboard").get_data(as_text=True)
+    assert "Work" in page
+    assert jobs.pending() == []  # changes arrive by themselves; the daily read does the rest

@@ -119,13 +119,20 @@ class CronofyClient:
         Events this app created are hidden by Cronofy unless asked for (`include_managed`).
         Paging stops after `max_pages`, so a huge calendar cannot hold a request forever.
         """
-        url = "/v1/events"
-        params: JSON | None = {
+        params: JSON = {
             "tzid": tzid,
             "from": start.isoformat(),
             "to": end.isoformat(),
             "include_managed": "true",
         }
+        return self._paged_events(access_token, params, max_pages)
+
+    def _paged_events(
+        self, access_token: str, first: JSON, max_pages: int, *, require_all: bool = False
+    ) -> list[JSON]:
+        """Every page of a /v1/events read, up to `max_pages` (all of them, if required)."""
+        url = "/v1/events"
+        params: JSON | None = first
         events: list[JSON] = []
         for _ in range(max_pages):
             page = self.get(access_token, url, params)
@@ -140,7 +147,57 @@ class CronofyClient:
             # A plain authenticated GET of the absolute URL Cronofy gave.
             url, params = str(next_page), None
         log.warning("Cronofy /v1/events: stopped after %s pages", max_pages)
+        if require_all:
+            raise errors.CronofyBadResponse(f"/v1/events: more than {max_pages} pages")
         return events
+
+    def changed_events(
+        self, access_token: str, *, since: datetime, max_pages: int = 10
+    ) -> list[JSON]:
+        """Events changed at the provider since `since`, deleted ones too (marked so).
+
+        The read Cronofy asks for after a `change` notification (docs/cronofy.md §10):
+        `last_modified` with `include_deleted` and `include_managed`, and no window.
+        """
+        params: JSON = {
+            "tzid": "Etc/UTC",
+            "last_modified": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "include_deleted": "true",
+            "include_managed": "true",
+        }
+        # Half a delta is worse than none: a read cut short raises, and the caller reads all.
+        return self._paged_events(access_token, params, max_pages, require_all=True)
+
+    # -- Push notification channels (docs/cronofy.md §9) ----------------------------------
+
+    def create_channel(self, access_token: str, callback_url: str) -> JSON:
+        """A channel that POSTs to `callback_url` when anything in the account changes."""
+        response = self._send(
+            "POST",
+            f"{self.api_url}/v1/channels",
+            json={"callback_url": callback_url},
+            headers={"Authorization": f"Bearer {access_token}"},
+        )
+        self._raise_for_status("/v1/channels", response)
+        channel = self._json("/v1/channels", response).get("channel")
+        if not isinstance(channel, dict) or not isinstance(channel.get("channel_id"), str):
+            raise errors.CronofyBadResponse("/v1/channels: no channel")
+        return channel
+
+    def channels(self, access_token: str) -> list[JSON]:
+        """The account's open channels (of this application)."""
+        channels = self.get(access_token, "/v1/channels").get("channels")
+        if not isinstance(channels, list):
+            raise errors.CronofyBadResponse("/v1/channels: no channels list")
+        return [c for c in channels if isinstance(c, dict)]
+
+    def close_channel(self, access_token: str, channel_id: str) -> None:
+        """Stop a channel; one Cronofy no longer has is already closed."""
+        url = f"{self.api_url}/v1/channels/{quote(channel_id, safe='')}"
+        response = self._send("DELETE", url, headers={"Authorization": f"Bearer {access_token}"})
+        if response.status_code == 404:
+            return
+        self._raise_for_status("/v1/channels/{channel_id}", response)
 
     def upsert_event(self, access_token: str, calendar_id: str, event: JSON) -> None:
         """Create or update (by `event_id`) an event in a calendar (scope `create_event`)."""

@@ -1,5 +1,7 @@
 """Connect, the OAuth callback, and disconnect: the three steps a user takes."""
 
+from collections.abc import Callable
+
 import requests
 from authlib.integrations.base_client import OAuthError
 from flask import abort, current_app, flash, redirect, request, session, url_for
@@ -16,6 +18,7 @@ from app.dashboard.timezones import is_time_zone
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import CronofyConnection
+from app.sync.channels import check_channel, close_channel, push_setup
 from app.sync.tasks import request_sync
 
 
@@ -26,6 +29,7 @@ def connect() -> Response:
     form = ConnectForm()
     if not form.validate_on_submit():
         abort(400)
+    _forget_old_authorizations()
     return cronofy_oauth().authorize_redirect(
         _redirect_uri(),
         scope=form.requested_scope(current_app.config["CRONOFY_SCOPE"]),
@@ -33,6 +37,22 @@ def connect() -> Response:
         # earlier in the same browser: two app users sharing a browser would share tokens.
         avoid_linking="true",
     )
+
+
+# Authlib keeps each authorization it starts in the session until it comes back. Someone who
+# presses Connect over and over without finishing would grow the cookie past what browsers
+# keep (4 KB), and be signed out: only the newest few are kept.
+PENDING_AUTHORIZATIONS = 3
+
+
+def _forget_old_authorizations() -> None:
+    prefix = f"_state_{cronofy_oauth().name}_"
+    pending = sorted(
+        (key for key in session if key.startswith(prefix)),
+        key=lambda key: float((session.get(key) or {}).get("exp") or 0),
+    )
+    for key in pending[: max(0, len(pending) - (PENDING_AUTHORIZATIONS - 1))]:
+        session.pop(key, None)
 
 
 @bp.get("/callback")
@@ -88,6 +108,9 @@ def callback() -> Response:
     _remember_time_zone(connection)
     # A worker fills the local copy; the dashboard says so until it lands, then updates.
     request_sync([connection.id])
+    # And a channel, so Cronofy says when something changes (a reconnect checks the old one).
+    if push_setup(current_app._get_current_object()).enabled:  # type: ignore[attr-defined]  # a proxy typed as Flask
+        _in_background(check_channel, connection.id)
     return _back_to_dashboard(f"Connected {connection.label}.", "success")
 
 
@@ -117,6 +140,7 @@ def disconnect(connection_id: int) -> Response:
     if connection is None:
         abort(404)
     label, refresh_token = connection.label, connection.refresh_token
+    close_channel(connection)  # before revoking: afterwards its token could not
     revoked = False
     if refresh_token is not None:
         try:
@@ -136,6 +160,14 @@ def disconnect(connection_id: int) -> Response:
             "warning",
         )
     return redirect(url_for("dashboard.index"))
+
+
+def _in_background(task: Callable[[int], object], connection_id: int) -> None:
+    """Enqueue a task; if the queue is down, the hourly check does it later."""
+    try:
+        task(connection_id)
+    except Exception as exc:  # the queue's store is unreachable: nobody waits for this
+        current_app.logger.warning("Could not enqueue a task (%s)", type(exc).__name__)
 
 
 def _back_to_dashboard(message: str, category: str = "error") -> Response:

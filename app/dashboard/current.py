@@ -8,7 +8,7 @@ from app.dashboard.overview import Overview, build_overview
 from app.dashboard.timezones import user_time_zone
 from app.extensions import db
 from app.models import ManagedEvent, User
-from app.sync.copy import load_copies, refresh_if_stale, version
+from app.sync.copy import copy_state, load_copies, refresh_if_stale, version
 
 
 def current_overview(user: User) -> tuple[Overview, str]:
@@ -25,5 +25,4 @@ def current_overview(user: User) -> tuple[Overview, str]:
 
 def copy_version(user: User) -> tuple[str, bool]:
     """The copy's version, and whether a first sync is still awaited (for the page's poll)."""
-    copies = load_copies(user)
-    return version(copies), any(c.awaiting_first_sync for c in copies)
+    return copy_state(user)

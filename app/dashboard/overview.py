@@ -80,8 +80,9 @@ class ConnectionView:
     events: list[AgendaEvent] = field(default_factory=list)
     # The first sync has not landed yet: the page says so and updates itself.
     syncing: bool = False
-    # The oldest refresh of the parts shown, in the user's time zone.
+    # The latest refresh of its copy, in the user's time zone, and whether that was just now.
     updated_at: datetime | None = None
+    updated_just_now: bool = False
     # The events copy covers these UTC instants (None: no events known).
     events_cover: tuple[datetime, datetime] | None = None
 
@@ -114,7 +115,7 @@ def build_overview(
     """The dashboard for these connections, at `now`, in `time_zone`."""
     tz = ZoneInfo(time_zone)
     by_event_id = {m.event_id: m for m in managed}
-    views = [_view(copy, tz, by_event_id) for copy in copies]
+    views = [_view(copy, tz, by_event_id, now) for copy in copies]
     assign_colours(views)
     today = now.astimezone(tz).date()
     days = build_days([e for view in views for e in view.events], today)
@@ -123,7 +124,9 @@ def build_overview(
     return Overview(views, days, time_zone, today)
 
 
-def _view(copy: ConnectionCopy, tz: ZoneInfo, managed: dict[str, ManagedEvent]) -> ConnectionView:
+def _view(
+    copy: ConnectionCopy, tz: ZoneInfo, managed: dict[str, ManagedEvent], now: datetime
+) -> ConnectionView:
     view = ConnectionView(
         id=copy.id, label=copy.label, provider_name=copy.provider_name, scopes=copy.scopes
     )
@@ -149,8 +152,10 @@ def _view(copy: ConnectionCopy, tz: ZoneInfo, managed: dict[str, ManagedEvent]) 
                 )
             )
     view.syncing = copy.awaiting_first_sync
-    shown = [t for d in copy.granted if (t := copy.part(d).synced_at) is not None]
-    view.updated_at = min(shown).astimezone(tz) if shown else None
+    refreshed = [t for d in copy.granted if (t := copy.part(d).synced_at) is not None]
+    if refreshed:
+        view.updated_at = max(refreshed).astimezone(tz)
+        view.updated_just_now = now - max(refreshed) < timedelta(minutes=1)
     view.problems += _refresh_problems(copy, tz)
 
     calendars = copy.part(DataSet.CALENDARS)

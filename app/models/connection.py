@@ -71,6 +71,15 @@ class CronofyConnection(Model):
     sync_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     full_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Push notifications (app/sync/channels.py): Cronofy's channel for this connection, the
+    # fingerprint of the secret token its callback URL carries (the token itself is never
+    # stored), when Cronofy first reached it, and the earliest change it has told of that no
+    # sync has read yet.
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    channel_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    channel_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    changes_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     user: Mapped["User"] = relationship(back_populates="connections")
     managed_events: Mapped[list["ManagedEvent"]] = relationship(
         back_populates="connection", cascade="all, delete-orphan", passive_deletes=True

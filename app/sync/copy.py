@@ -2,10 +2,14 @@
 
 Pages call `load_copies` (two queries, however many connections) and `refresh_if_stale`,
 which asks a worker for a refresh when a copy is older than CRONOFY_SYNC_MAX_AGE and shows
-the copy as it is meanwhile (stale-while-revalidate). No page calls Cronofy to read.
+the copy as it is meanwhile (stale-while-revalidate). A connection whose push channel
+Cronofy has verified is kept fresh by its notifications instead, and by the daily read. No
+page calls Cronofy to read. `copy_state` is the open dashboard's cheap question: one query,
+no decryption, whether anything changed.
 """
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import ConnectionStatus, CronofyConnection, DataSet, User
+from app.models import ConnectionStatus, CronofyConnection, DataSet, Snapshot, User
 from app.sync.outcomes import Failure, parse_failure
 from app.sync.tasks import request_sync
 
@@ -49,6 +53,7 @@ class ConnectionCopy:
     scopes: frozenset[str]
     needs_reconnect: bool
     sync_wanted: bool
+    pushed: bool = False  # Cronofy verified its push channel: changes arrive by themselves
     parts: dict[DataSet, Part] = field(default_factory=dict)
 
     def part(self, data_set: DataSet) -> Part:
@@ -101,7 +106,8 @@ def _copy_of(connection: CronofyConnection) -> ConnectionCopy:
         default_tzid=connection.default_tzid,
         scopes=connection.scopes,
         needs_reconnect=connection.status is ConnectionStatus.NEEDS_RECONNECT,
-        sync_wanted=connection.sync_wanted_at is not None,
+        sync_wanted=connection.sync_wanted_at is not None or connection.changes_since is not None,
+        pushed=connection.channel_verified_at is not None,
         parts=parts,
     )
 
@@ -114,8 +120,10 @@ def is_stale(copy: ConnectionCopy, now: datetime, max_age: timedelta) -> bool:
         part = copy.part(data_set)
         if part.failed_at is not None and part.failed_at > now - RETRY_AFTER_FAILURE:
             continue  # it just failed: let the outage breathe
-        if part.synced_at is None or part.synced_at < now - max_age:
+        if part.synced_at is None or part.failure is not None:
             return True
+        if part.synced_at < now - max_age and not copy.pushed:
+            return True  # without push, age is all a page has to go on
     return False
 
 
@@ -128,10 +136,49 @@ def refresh_if_stale(copies: list[ConnectionCopy], now: datetime) -> bool:
 
 
 def version(copies: list[ConnectionCopy]) -> str:
-    """Changes whenever any copy is refreshed or fails: the dashboard reloads on a change."""
-    marks = [
-        f"{copy.id}:{data_set.value}:{part.synced_at}:{part.failed_at}:{copy.needs_reconnect}"
+    """Changes whenever any copy is refreshed or fails: the dashboard follows a change."""
+    return _version(
+        (copy.id, copy.needs_reconnect, data_set, part.synced_at, part.failed_at)
         for copy in copies
-        for data_set, part in sorted(copy.parts.items())
-    ]
-    return hashlib.sha256("|".join(marks).encode()).hexdigest()[:16]
+        for data_set, part in copy.parts.items()
+    )
+
+
+def _version(
+    marks: Iterable[tuple[int, bool, DataSet, datetime | None, datetime | None]],
+) -> str:
+    text = "|".join(
+        f"{id}:{lost}:{data_set.value}:{synced}:{failed}"
+        for id, lost, data_set, synced, failed in sorted(marks, key=lambda m: (m[0], m[2]))
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def copy_state(user: User) -> tuple[str, bool]:
+    """The copy's version (as `version` has it) and whether a first sync is still awaited.
+
+    One query over timestamps and flags: nothing is decrypted, whatever the copy's size.
+    """
+    rows = db.session.execute(
+        select(
+            CronofyConnection.id,
+            CronofyConnection.status,
+            Snapshot.data_set,
+            Snapshot.synced_at,
+            Snapshot.error_at,
+            Snapshot.data.is_not(None),
+        )
+        .join(Snapshot, Snapshot.connection_id == CronofyConnection.id, isouter=True)
+        .where(CronofyConnection.user_id == user.id)
+    ).all()
+    marks = []
+    state: dict[int, tuple[bool, bool]] = {}  # connection -> (anything loaded, anything failed)
+    for id, status, data_set, synced, failed, loaded in rows:
+        lost = status is ConnectionStatus.NEEDS_RECONNECT
+        part: DataSet | None = data_set  # None for a connection with no copy at all (outer join)
+        if part is not None:
+            marks.append((id, lost, part, synced, failed))
+        seen = state.get(id, (False, lost))
+        state[id] = (seen[0] or bool(loaded), seen[1] or failed is not None)
+    awaiting = any(not loaded and not failed for loaded, failed in state.values())
+    return _version(marks), awaiting

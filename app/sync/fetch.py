@@ -16,7 +16,7 @@ from flask import current_app
 from app.cronofy import errors
 from app.cronofy.client import JSON, cronofy_client
 from app.cronofy.parallel import run_all
-from app.cronofy.tokens import fresh_access_token, retry_with_new_token
+from app.cronofy.tokens import call_with_token, fresh_access_token, retry_with_new_token
 from app.models import CronofyConnection, DataSet
 from app.sync.outcomes import Failure, failure_for
 
@@ -74,6 +74,24 @@ def fetch_connection(connection: CronofyConnection, now: datetime) -> Fetched:
             raise outcome  # a bug, not an upstream failure: the task's log shows it
         else:
             fetched.data[data_set] = outcome
+    return fetched
+
+
+def fetch_changes(connection: CronofyConnection, since: datetime) -> Fetched:
+    """The events changed since `since` (deleted ones marked so), after a `change` push.
+
+    One read, every page of it; a read cut short by the page bound fails, so the caller
+    reads everything instead of keeping half a delta.
+    """
+    fetched = Fetched()
+    max_pages = current_app.config["CRONOFY_SYNC_MAX_PAGES"]
+    try:
+        fetched.data[DataSet.EVENTS] = call_with_token(
+            connection,
+            lambda token: cronofy_client().changed_events(token, since=since, max_pages=max_pages),
+        )
+    except errors.CronofyError as exc:
+        _failed(fetched, [DataSet.EVENTS], exc)
     return fetched
 
 

@@ -1,10 +1,13 @@
 """What needs syncing, kept in the database: queue messages are only nudges.
 
-A nudge sets `sync_wanted_at` on the connection and enqueues a job. A job first takes the
-connection's lease (one sync per connection at a time, across every worker), reads the
-wanted mark, syncs, and clears the mark only if it still holds the value it read: a nudge
-that came during the sync leaves it set, and the job asks for one more run. A lost job,
-a crashed worker or a restart leaves the mark set; the periodic sweep finds it.
+Two marks on each connection say what is wanted: `sync_wanted_at` a full read (set by a
+page that found the copy stale, the daily sweep, a profile notification), `changes_since`
+a read of what changed since then (set by a `change` notification; the earliest one wins).
+A nudge sets a mark and enqueues a job. A job first takes the connection's lease (one sync
+per connection at a time, across every worker), reads the marks, syncs, and clears each
+mark only if it still holds the value it read: a nudge that came during the sync leaves it
+set, and the job asks for one more run. A lost job, a crashed worker or a restart leaves
+the marks set; the periodic sweep finds them.
 """
 
 from dataclasses import dataclass
@@ -20,10 +23,15 @@ from app.models import ConnectionStatus, CronofyConnection
 
 @dataclass(frozen=True)
 class Claim:
-    """A sync's hold on one connection: the lease, and the wanted mark it will consume."""
+    """A sync's hold on one connection: the lease, and the marks it will consume."""
 
     connection_id: int
     wanted_at: datetime | None
+    changes_since: datetime | None = None
+
+    @property
+    def wanted(self) -> bool:
+        return self.wanted_at is not None or self.changes_since is not None
 
 
 def mark_wanted(connection_ids: list[int], now: datetime) -> list[int]:
@@ -49,6 +57,29 @@ def mark_wanted(connection_ids: list[int], now: datetime) -> list[int]:
     )
     db.session.commit()
     return fresh
+
+
+def note_change(connection_id: int, since: datetime) -> bool:
+    """Record that events changed from `since` on; True if nothing was waiting before."""
+    waiting = db.session.execute(
+        select(CronofyConnection.sync_wanted_at, CronofyConnection.changes_since).where(
+            CronofyConnection.id == connection_id
+        )
+    ).one_or_none()
+    db.session.execute(
+        update(CronofyConnection)
+        .where(
+            CronofyConnection.id == connection_id,
+            or_(
+                CronofyConnection.changes_since.is_(None),
+                CronofyConnection.changes_since > since,
+            ),
+        )
+        .values(changes_since=since)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return waiting is not None and waiting == (None, None)
 
 
 def claim(connection_id: int, now: datetime, lease: timedelta) -> Claim | None:
@@ -77,10 +108,12 @@ def claim(connection_id: int, now: datetime, lease: timedelta) -> Claim | None:
         return None
     if taken.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result has a rowcount
         return None
-    wanted = db.session.scalar(
-        select(CronofyConnection.sync_wanted_at).where(CronofyConnection.id == connection_id)
-    )
-    return Claim(connection_id, wanted)
+    wanted_at, changes_since = db.session.execute(
+        select(CronofyConnection.sync_wanted_at, CronofyConnection.changes_since).where(
+            CronofyConnection.id == connection_id
+        )
+    ).one()
+    return Claim(connection_id, wanted_at, changes_since)
 
 
 def release(claim: Claim) -> bool:
@@ -100,16 +133,17 @@ def release(claim: Claim) -> bool:
 
 def _release(claim: Claim) -> bool:
     bound_lock_wait()
-    if claim.wanted_at is not None:
-        db.session.execute(
-            update(CronofyConnection)
-            .where(
-                CronofyConnection.id == claim.connection_id,
-                CronofyConnection.sync_wanted_at == claim.wanted_at,
+    for column, value in (
+        (CronofyConnection.sync_wanted_at, claim.wanted_at),
+        (CronofyConnection.changes_since, claim.changes_since),
+    ):
+        if value is not None:
+            db.session.execute(
+                update(CronofyConnection)
+                .where(CronofyConnection.id == claim.connection_id, column == value)
+                .values({column.key: None})
+                .execution_options(synchronize_session=False)
             )
-            .values(sync_wanted_at=None)
-            .execution_options(synchronize_session=False)
-        )
     db.session.execute(
         update(CronofyConnection)
         .where(CronofyConnection.id == claim.connection_id)
@@ -117,10 +151,12 @@ def _release(claim: Claim) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    again = db.session.scalar(
-        select(CronofyConnection.sync_wanted_at).where(CronofyConnection.id == claim.connection_id)
-    )
-    return again is not None
+    again = db.session.execute(
+        select(CronofyConnection.sync_wanted_at, CronofyConnection.changes_since).where(
+            CronofyConnection.id == claim.connection_id
+        )
+    ).one()
+    return again != (None, None)
 
 
 def bound_lock_wait() -> None:
@@ -136,14 +172,17 @@ def still_wanted(now: datetime, limit: int = 500) -> list[int]:
         db.session.scalars(
             select(CronofyConnection.id)
             .where(
-                CronofyConnection.sync_wanted_at.is_not(None),
+                or_(
+                    CronofyConnection.sync_wanted_at.is_not(None),
+                    CronofyConnection.changes_since.is_not(None),
+                ),
                 CronofyConnection.status == ConnectionStatus.ACTIVE,
                 or_(
                     CronofyConnection.sync_lease_until.is_(None),
                     CronofyConnection.sync_lease_until < now,
                 ),
             )
-            .order_by(CronofyConnection.sync_wanted_at)
+            .order_by(CronofyConnection.id)
             .limit(limit)
         )
     )

@@ -1,7 +1,7 @@
 """Writing the local copy, and the changes this app makes to it between syncs."""
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -39,6 +39,65 @@ def save(connection: CronofyConnection, fetched: Fetched, now: datetime) -> None
     # failed part is tried again when a page finds it stale (or a change is pushed).
     connection.full_synced_at = now
     db.session.commit()
+
+
+def apply_changes(
+    connection: CronofyConnection, changed: list[dict[str, Any]], now: datetime
+) -> bool:
+    """Apply a delta read to the events copy, by `event_uid`; False if there is no copy.
+
+    Applying the same delta twice changes nothing: each changed event replaces whatever the
+    copy held under its uid (or, for this app's own event, under its `event_id`), and a
+    deleted one is simply gone. Events outside the copied window stay out.
+    """
+    bound_lock_wait()
+    row = snapshot(connection, DataSet.EVENTS)
+    content = row.content
+    if not isinstance(content, dict) or not _window(content):
+        return False
+    start, end = _window(content) or (now, now)
+    events = [e for e in content.get("events") or [] if isinstance(e, dict)]
+    for raw in changed:
+        uid, event_id = raw.get("event_uid"), raw.get("event_id")
+        if not isinstance(uid, str):
+            continue
+        events = [
+            e
+            for e in events
+            if e.get("event_uid") != uid and not (event_id and e.get("event_id") == event_id)
+        ]
+        if not raw.get("deleted") and _overlaps(raw, start, end):
+            events.append(slim_event(raw))
+    content["events"] = events
+    row.data = json.dumps(content, separators=(",", ":"))
+    row.synced_at, row.error, row.error_at = now, None, None
+    db.session.commit()
+    return True
+
+
+def _window(content: dict[str, Any]) -> tuple[datetime, datetime] | None:
+    try:
+        return datetime.fromisoformat(content["from"]), datetime.fromisoformat(content["to"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _overlaps(raw: dict[str, Any], start: datetime, end: datetime) -> bool:
+    """Whether an event touches the window (all-day dates read as UTC days)."""
+    times = []
+    for name in ("start", "end"):
+        value = raw.get(name)
+        value = value.get("time") if isinstance(value, dict) else value
+        if not isinstance(value, str):
+            return False
+        try:
+            moment = datetime.fromisoformat(
+                value if len(value) > 10 else value + "T00:00:00+00:00"
+            )
+        except ValueError:
+            return False
+        times.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    return times[0] < end and times[1] > start
 
 
 def forget_calendar_data(connection: CronofyConnection) -> None:

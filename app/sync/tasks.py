@@ -12,12 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from huey import crontab
+from sqlalchemy import select
 
 from app.cronofy.budget import background_calls
 from app.extensions import db
-from app.models import ConnectionStatus, CronofyConnection
+from app.models import ConnectionStatus, CronofyConnection, DataSet
 from app.sync import marks, store
-from app.sync.fetch import fetch_connection
+from app.sync.channels import check_channel, push_setup
+from app.sync.fetch import fetch_changes, fetch_connection
 from app.sync.outcomes import Failure
 from app.sync.queue import app_periodic_task, app_task
 
@@ -57,8 +59,8 @@ def sync_connection(connection_id: int) -> None:
         return  # another sync runs; it sees any new mark when it ends
     retry_after: float | None = None
     try:
-        if claim.wanted_at is not None:
-            retry_after = _sync(connection_id)
+        if claim.wanted:
+            retry_after = _sync(claim)
     finally:
         db.session.rollback()  # whatever a failure left half-done
         wanted_again = marks.release(claim)
@@ -70,11 +72,26 @@ def sync_connection(connection_id: int) -> None:
         sync_connection(connection_id)  # nudged during the sync: one more run
 
 
-def _sync(connection_id: int) -> float | None:
-    """Fetch and store; how many seconds to wait before trying again, if that is wanted."""
-    connection = db.session.get(CronofyConnection, connection_id)
+def _sync(claim: marks.Claim) -> float | None:
+    """Read what the marks ask for and store it; seconds to wait before trying again, if so.
+
+    A `change` is read as a delta when the copy can take one; anything doubtful (no full
+    read yet, a `changes_since` from before the last full read, a failed delta) reads
+    everything instead.
+    """
+    connection = db.session.get(CronofyConnection, claim.connection_id)
     if connection is None or connection.status is ConnectionStatus.NEEDS_RECONNECT:
         return None  # disconnected meanwhile, or waiting for the user to reconnect
+    since = claim.changes_since
+    if claim.wanted_at is None and since is not None and _delta_will_do(connection, since):
+        with background_calls():
+            changes = fetch_changes(connection, since)
+        events = changes.data.get(DataSet.EVENTS)
+        if events is not None and store.apply_changes(connection, events, datetime.now(UTC)):
+            return None
+        db.session.rollback()
+        if Failure.RATE_LIMITED in changes.failures.values():
+            return changes.retry_after or RATE_LIMIT_BACKOFF
     with background_calls():
         fetched = fetch_connection(connection, datetime.now(UTC))
     store.save(connection, fetched, datetime.now(UTC))
@@ -86,6 +103,11 @@ def _sync(connection_id: int) -> float | None:
     return None
 
 
+def _delta_will_do(connection: CronofyConnection, since: datetime) -> bool:
+    """Whether changes from `since` can be read on their own, on top of the last full read."""
+    return connection.full_synced_at is not None and since >= connection.full_synced_at
+
+
 @app_periodic_task(crontab(minute="*"))
 def sweep() -> None:
     """Every minute: re-nudge what is still marked; mark what is due for its daily read."""
@@ -95,3 +117,14 @@ def sweep() -> None:
     marks.mark_wanted(due, now)
     for connection_id in marks.still_wanted(now):
         sync_connection(connection_id)
+
+
+@app_periodic_task(crontab(minute="17"))
+def check_channels() -> None:
+    """Every hour: make sure each connection's push channel is still open at Cronofy."""
+    if not push_setup(current_app._get_current_object()).enabled:  # type: ignore[attr-defined]  # a proxy typed as Flask
+        return
+    for connection_id in db.session.scalars(
+        select(CronofyConnection.id).where(CronofyConnection.status == ConnectionStatus.ACTIVE)
+    ):
+        check_channel(connection_id)
