@@ -236,13 +236,13 @@ class Config:
     CRONOFY_BUDGET_RESERVE = 0.2
     # Longest waits for budget, in seconds: a person's request, and a background sync.
     CRONOFY_BUDGET_WAIT = 2.0
+    CRONOFY_BUDGET_BACKGROUND_WAIT = 5.0
     # Push notifications (app/sync/channels.py, app/cronofy/push.py). Cronofy POSTs to
     # <CRONOFY_NOTIFICATION_URL>/cronofy/notifications/<token>: this app's public base URL,
     # taken from CRONOFY_REDIRECT_URI when unset. A previous client secret still verifies
     # notifications while the secret is being rotated.
     CRONOFY_NOTIFICATION_URL: str | None = None
     CRONOFY_PREVIOUS_CLIENT_SECRET: str | None = None
-    CRONOFY_BUDGET_BACKGROUND_WAIT = 5.0
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY")

@@ -1,4 +1,4 @@
-"""`flask doctor`: check a deployment's settings, database, rate-limit store and Cronofy hosts."""
+"""`flask doctor`: check a deployment's settings, database, stores, push and Cronofy hosts."""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -216,6 +216,25 @@ def check_task_queue(app: Flask) -> Iterator[Finding]:
     yield Finding(True, "task queue", f"{url} reachable, {waiting} task(s) waiting")
 
 
+def check_push(app: Flask) -> Iterator[Finding]:
+    """Where Cronofy's notifications go; without push, copies still refresh by their age."""
+    from app.sync.channels import CALLBACK_PATH, push_setup
+
+    setup = push_setup(app.config)
+    if setup.enabled:
+        yield Finding(True, "push notifications", f"to {setup.base_url}{CALLBACK_PATH}<token>")
+    elif setup.misconfigured:
+        yield Finding(
+            False,
+            "push notifications",
+            str(setup.problem),
+            "Set CRONOFY_NOTIFICATION_URL to this app's public https address, or leave it "
+            "unset to refresh copies by their maximum age only.",
+        )
+    else:
+        yield Finding(True, "push notifications", f"off: {setup.problem}")
+
+
 def check_cronofy_hosts(app: Flask) -> Iterator[Finding]:
     for name, setting in (("app host", "CRONOFY_APP_URL"), ("API host", "CRONOFY_API_URL")):
         url = str(app.config.get(setting) or "")
@@ -242,6 +261,7 @@ CHECKS: list[Callable[[Flask], Iterator[Finding]]] = [
     check_database,
     check_rate_limit_store,
     check_task_queue,
+    check_push,
     check_cronofy_hosts,
 ]
 
@@ -254,7 +274,7 @@ def run_checks(app: Flask) -> list[Finding]:
 @click.command("doctor")
 @with_appcontext
 def doctor() -> None:
-    """Check settings, database, stores, task queue and Cronofy hosts; exit 1 on a problem."""
+    """Check settings, database, stores, queue, push and Cronofy hosts; exit 1 on a problem."""
     # Flask types current_app as the app itself, not the proxy it is.
     findings = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]
     for finding in findings:

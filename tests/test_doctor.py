@@ -1,5 +1,6 @@
 """`flask doctor`: one finding per check, each failure with its fix, exit status 1 on any."""
 
+import logging
 import re
 from typing import Any
 
@@ -62,6 +63,9 @@ def test_a_healthy_setup_passes_every_check(app, cronofy):
         f"ok    migrations: at head ({HEAD})",
         "ok    rate-limit store: memory:// (each process counts on its own)",
         "ok    task queue: memory:// reachable, 0 task(s) waiting",
+        "ok    push notifications: off: no public URL for Cronofy's notifications "
+        "(CRONOFY_NOTIFICATION_URL or CRONOFY_REDIRECT_URI); copies are refreshed by their "
+        "maximum age instead",
         f"ok    Cronofy app host: {APP_URL} answered 404",  # any answer means reachable
         f"ok    Cronofy API host: {API_URL} answered 200",
         "All checks passed.",
@@ -294,6 +298,79 @@ def test_cronofy_hosts_that_do_not_answer(app, cronofy):
         f"FAIL  Cronofy API host: {API_URL} did not answer (ConnectionError)"
     )
     assert lines(output)[-1] == "2 problem(s) found."
+
+
+def _finding(output: str, name: str) -> str:
+    [line] = [line for line in lines(output) if f"  {name}:" in line]
+    return line
+
+
+def test_push_to_a_public_url(app, cronofy):
+    status, output = doctor(app, cronofy, CRONOFY_NOTIFICATION_URL="https://calendar.example/")
+    assert status == 0, output
+    assert _finding(output, "push notifications") == (
+        "ok    push notifications: to https://calendar.example/cronofy/notifications/<token>"
+    )
+
+
+def test_push_is_taken_from_the_redirect_uri(app, cronofy):
+    uri = "https://calendar.example/auth/cronofy/callback"
+    status, output = doctor(app, cronofy, CRONOFY_REDIRECT_URI=uri)
+    assert status == 0, output
+    assert _finding(output, "push notifications").endswith(
+        "to https://calendar.example/cronofy/notifications/<token>"
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:5000", "http://localhost:5000", "http://10.0.0.7"]
+)
+def test_push_off_when_cronofy_cannot_reach_the_url(app, cronofy, url):
+    """Not a failure: the copies still refresh by their maximum age."""
+    status, output = doctor(app, cronofy, CRONOFY_NOTIFICATION_URL=url)
+    assert status == 0, output
+    assert _finding(output, "push notifications") == (
+        f"ok    push notifications: off: Cronofy cannot reach {url} (a local address), so no "
+        "channels are made and copies are refreshed by their maximum age instead; to try push "
+        "with real Cronofy, set CRONOFY_NOTIFICATION_URL to a tunnel's https URL"
+    )
+
+
+def test_the_sandbox_reaches_a_local_url(app, cronofy):
+    status, output = doctor(
+        app, cronofy, CRONOFY_NOTIFICATION_URL="http://127.0.0.1:5000", CRONOFY_USES_SANDBOX=True
+    )
+    assert status == 0, output
+    assert "to http://127.0.0.1:5000/cronofy/notifications/<token>" in output
+
+
+def test_a_notification_url_that_is_not_a_url(app, cronofy):
+    status, output = doctor(app, cronofy, CRONOFY_NOTIFICATION_URL="calendar.example")
+    assert status == 1
+    assert _failure(output, "push notifications") == (
+        "FAIL  push notifications: CRONOFY_NOTIFICATION_URL='calendar.example' is not an "
+        "http(s) URL",
+        "      fix: Set CRONOFY_NOTIFICATION_URL to this app's public https address, or leave "
+        "it unset to refresh copies by their maximum age only.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "level"),
+    [
+        ({}, logging.INFO),
+        ({"CRONOFY_NOTIFICATION_URL": "http://127.0.0.1:5000"}, logging.WARNING),
+        ({"CRONOFY_NOTIFICATION_URL": "https://calendar.example"}, None),
+    ],
+)
+def test_start_up_says_once_when_push_is_off(database_url, caplog, config, level):
+    with (
+        caplog.at_level(logging.INFO, logger="app.sync.channels"),
+        built_app(database_url, **config),
+    ):
+        pass
+    said = [r for r in caplog.records if r.getMessage().startswith("Push notifications off")]
+    assert [r.levelno for r in said] == ([level] if level else [])
 
 
 def test_the_migration_head_is_read_from_the_migrations_folder():

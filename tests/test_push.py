@@ -311,6 +311,41 @@ def test_a_channel_cronofy_closed_is_made_again(app, pushed, cronofy, jobs):
     assert row.channel_id == "chn_2" and row.channel_token_hash != token_fingerprint(TOKEN)
 
 
+def test_an_open_channel_at_this_url_is_left_alone(app, pushed, cronofy, jobs):
+    from app.sync import tasks
+
+    here = f"{PUBLIC}/cronofy/notifications/{TOKEN}"
+    cronofy.get(CHANNELS_URL, json={"channels": [{"channel_id": "chn_1", "callback_url": here}]})
+    cronofy.calls.reset()
+    with app.app_context():
+        tasks.check_channels.call_local()
+    jobs.run()
+    assert [c.request.method for c in cronofy.calls] == ["GET"]
+    assert the_connection(app).channel_id == "chn_1"
+
+
+def test_a_channel_at_an_old_url_is_moved(app, pushed, cronofy, jobs):
+    """The notification URL changed (a new domain, a restarted tunnel): close, then remake."""
+    from app.sync import tasks
+
+    old = f"https://old-tunnel.example/cronofy/notifications/{TOKEN}"
+    cronofy.get(CHANNELS_URL, json={"channels": [{"channel_id": "chn_1", "callback_url": old}]})
+    cronofy.delete(f"{CHANNELS_URL}/chn_1", status=202)
+    made = cronofy.post(
+        CHANNELS_URL, json={"channel": {"channel_id": "chn_2", "callback_url": "x"}}
+    )
+    cronofy.calls.reset()
+    with app.app_context():
+        tasks.check_channels.call_local()
+    jobs.run()
+    assert [c.request.method for c in cronofy.calls] == ["GET", "DELETE", "POST"]
+    callback = json.loads(made.calls[-1].request.body)["callback_url"]
+    assert callback.startswith(f"{PUBLIC}/cronofy/notifications/")
+    row = the_connection(app)
+    assert row.channel_id == "chn_2" and row.channel_verified_at is None
+    assert row.channel_token_hash == token_fingerprint(callback.rsplit("/", 1)[1])
+
+
 @pytest.mark.parametrize(
     "settings",
     [

@@ -109,7 +109,7 @@ def callback() -> Response:
     # A worker fills the local copy; the dashboard says so until it lands, then updates.
     request_sync([connection.id])
     # And a channel, so Cronofy says when something changes (a reconnect checks the old one).
-    if push_setup(current_app._get_current_object()).enabled:  # type: ignore[attr-defined]  # a proxy typed as Flask
+    if push_setup().enabled:
         _in_background(check_channel, connection.id)
     return _back_to_dashboard(f"Connected {connection.label}.", "success")
 

@@ -12,11 +12,13 @@ from flask.cli import with_appcontext
 
 
 def init_sync(app: Flask) -> None:
-    """Bind the task queue to this app and add `flask worker`."""
+    """Bind the task queue to this app, add `flask worker`, and say if push is off."""
     from app.sync import tasks  # noqa: F401 - registers the tasks with the queue
+    from app.sync.channels import say_how_push_works
     from app.sync.queue import init_queue
 
     init_queue(app)
+    say_how_push_works(app)
     app.cli.add_command(worker)
 
 

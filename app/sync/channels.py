@@ -12,7 +12,9 @@ import hashlib
 import ipaddress
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
@@ -33,19 +35,23 @@ CALLBACK_PATH = "/cronofy/notifications/"
 
 @dataclass(frozen=True)
 class PushSetup:
-    """Where Cronofy sends notifications, or why it cannot."""
+    """Where Cronofy sends notifications, or why it cannot (`misconfigured`: a wrong setting)."""
 
     base_url: str | None
     problem: str | None = None
+    misconfigured: bool = False
 
     @property
     def enabled(self) -> bool:
         return self.base_url is not None
 
 
-def push_setup(app: Flask) -> PushSetup:
-    """This app's public base URL for Cronofy's callbacks, if Cronofy can reach it."""
-    config = app.config
+def push_setup(config: Mapping[str, Any] | None = None) -> PushSetup:
+    """This app's public base URL for Cronofy's callbacks, if Cronofy can reach it.
+
+    Reads the current app's settings unless given others.
+    """
+    config = current_app.config if config is None else config
     base = config.get("CRONOFY_NOTIFICATION_URL")
     if not base and config.get("CRONOFY_REDIRECT_URI"):
         parts = urlsplit(str(config["CRONOFY_REDIRECT_URI"]))
@@ -53,21 +59,35 @@ def push_setup(app: Flask) -> PushSetup:
     if not base:
         return PushSetup(
             None,
-            "no public URL for Cronofy's notifications (set CRONOFY_NOTIFICATION_URL or "
+            "no public URL for Cronofy's notifications (CRONOFY_NOTIFICATION_URL or "
             "CRONOFY_REDIRECT_URI); copies are refreshed by their maximum age instead",
         )
     base = str(base).rstrip("/")
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return PushSetup(None, f"CRONOFY_NOTIFICATION_URL={base!r} is not an http(s) URL")
+        return PushSetup(
+            None, f"CRONOFY_NOTIFICATION_URL={base!r} is not an http(s) URL", misconfigured=True
+        )
     if not config.get("CRONOFY_USES_SANDBOX") and _local(parts.hostname):
         return PushSetup(
             None,
-            f"Cronofy cannot reach {base} (a local address): no push notifications; copies "
-            "are refreshed by their maximum age instead. Use a tunnel's https URL as "
-            "CRONOFY_NOTIFICATION_URL to try push with real Cronofy.",
+            f"Cronofy cannot reach {base} (a local address), so no channels are made and "
+            "copies are refreshed by their maximum age instead; to try push with real "
+            "Cronofy, set CRONOFY_NOTIFICATION_URL to a tunnel's https URL",
         )
     return PushSetup(base)
+
+
+def say_how_push_works(app: Flask) -> None:
+    """Once per process, at start-up: push is off, and why (a warning if a URL was set)."""
+    setup = push_setup(app.config)
+    if setup.enabled:
+        return
+    configured = app.config.get("CRONOFY_NOTIFICATION_URL") or app.config.get(
+        "CRONOFY_REDIRECT_URI"
+    )
+    level = logging.WARNING if configured else logging.INFO
+    log.log(level, "Push notifications off: %s", setup.problem)
 
 
 def _local(host: str) -> bool:
@@ -96,7 +116,7 @@ def connection_for_token(token: str) -> CronofyConnection | None:
 @app_task()
 def ensure_channel(connection_id: int) -> None:
     """Make the connection's channel unless it has one (or push cannot work here)."""
-    setup = push_setup(current_app._get_current_object())  # type: ignore[attr-defined]  # a proxy typed as Flask
+    setup = push_setup()
     connection = db.session.get(CronofyConnection, connection_id)
     if not setup.enabled or connection is None or connection.channel_id:
         return
@@ -143,15 +163,20 @@ def close_channel(connection: CronofyConnection) -> None:
 
 @app_task()
 def check_channel(connection_id: int) -> None:
-    """Make sure Cronofy still has the connection's channel; make it again if not."""
+    """Make sure Cronofy still has the connection's channel, at today's URL; else make one.
+
+    A channel Cronofy closed is made again; one whose callback URL is not under this app's
+    notification URL any more (the domain or the tunnel changed) is closed and made again.
+    """
+    setup = push_setup()
     connection = db.session.get(CronofyConnection, connection_id)
     if connection is None or connection.status is not ConnectionStatus.ACTIVE:
         return
     if connection.channel_id:
         try:
             with background_calls():
-                open_ids = {
-                    str(c.get("channel_id"))
+                open_channels = {
+                    str(c.get("channel_id")): str(c.get("callback_url") or "")
                     for c in call_with_token(connection, cronofy_client().channels)
                 }
         except errors.CronofyError as exc:
@@ -160,11 +185,17 @@ def check_channel(connection_id: int) -> None:
                 "Channels of connection %s not checked (%s)", connection_id, type(exc).__name__
             )
             return
-        if connection.channel_id in open_ids:
+        callback_url = open_channels.get(connection.channel_id)
+        if callback_url is not None and (
+            not setup.enabled or callback_url.startswith(f"{setup.base_url}{CALLBACK_PATH}")
+        ):
             return
-        log.info(
-            "Connection %s: its channel was closed at Cronofy; making a new one", connection_id
-        )
-        forget_channel(connection)
+        if callback_url is None:
+            log.info("Connection %s: Cronofy closed its channel; making a new one", connection_id)
+            forget_channel(connection)
+        else:
+            log.info("Connection %s: its channel goes to an old URL; moving it", connection_id)
+            with background_calls():
+                close_channel(connection)
         db.session.commit()
     ensure_channel(connection_id)

@@ -122,7 +122,7 @@ def sweep() -> None:
 @app_periodic_task(crontab(minute="17"))
 def check_channels() -> None:
     """Every hour: make sure each connection's push channel is still open at Cronofy."""
-    if not push_setup(current_app._get_current_object()).enabled:  # type: ignore[attr-defined]  # a proxy typed as Flask
+    if not push_setup().enabled:
         return
     for connection_id in db.session.scalars(
         select(CronofyConnection.id).where(CronofyConnection.status == ConnectionStatus.ACTIVE)
