@@ -13,6 +13,9 @@ from sandbox.models import Account, Calendar, Event, Profile
 from sandbox.times import format_time
 
 DAYS = 14  # events cover the next two weeks, counted from today (UTC)
+# A person's calendar was last edited before they connected it: the demo events' `updated`
+# is this long before the account was made, so a read of recent changes leaves them out.
+EDITED_BEFORE = timedelta(days=7)
 
 # Consent-page provider choice -> (provider_name, provider_service) as Cronofy reports them.
 # Cronofy reports Microsoft 365 profiles as provider_name "exchange", service "office365".
@@ -116,7 +119,7 @@ def build_account(email: str, provider: str, today: date, now: datetime) -> Acco
     old = calendar(main, "Old projects", deleted=True)
     family = calendar(second, "Family", primary=True)
 
-    events = _Builder(account_id, format_time(now))
+    events = _Builder(account_id, format_time(now - EDITED_BEFORE))
     for offset in range(DAYS):
         _routine(events, today + timedelta(days=offset), work, family)
 

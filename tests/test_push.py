@@ -16,6 +16,7 @@ from app.cronofy.signatures import HEADER, expected_signature
 from app.extensions import db
 from app.models import CronofyConnection, DataSet, Snapshot
 from app.sync.channels import token_fingerprint
+from app.sync.tasks import CLOCK_MARGIN
 from tests.conftest import built_app
 from tests.helpers import (
     API_URL,
@@ -116,8 +117,17 @@ def test_a_verification_marks_the_channel(app, pushed):
     assert the_connection(app).channel_verified_at is not None
 
 
+def stamp(moment: datetime) -> str:
+    """A time as Cronofy writes it, and as the app sends `last_modified`: whole seconds."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def test_a_change_is_read_as_a_delta_into_the_copy(app, pushed, cronofy, jobs, clock):
-    since = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Read from where the copy is complete: when its last read began, less a margin for
+    clocks (so a notification lost before this one leaves no gap)."""
+    read_at = the_connection(app).changes_read_at
+    assert read_at is not None
+    since = stamp(clock.now())
     assert notify(pushed, body_for("change", changes_since=since)).status_code == 200
     assert jobs.pending() == ["sync_connection"]
     assert len(cronofy.calls) == 0  # nothing read inside the request
@@ -135,7 +145,7 @@ def test_a_change_is_read_as_a_delta_into_the_copy(app, pushed, cronofy, jobs, c
     [call] = cronofy.calls
     assert parse_qs(urlsplit(call.request.url).query) == {
         "tzid": ["Etc/UTC"],
-        "last_modified": [since],
+        "last_modified": [stamp(read_at - CLOCK_MARGIN)],
         "include_deleted": ["true"],
         "include_managed": ["true"],
     }
@@ -143,7 +153,46 @@ def test_a_change_is_read_as_a_delta_into_the_copy(app, pushed, cronofy, jobs, c
     page = pushed.get("/dashboard").get_data(as_text=True)
     assert "Dentist" in page and "Stand-up" not in page
     assert len(cronofy.calls) == 1  # the page asked nobody
-    assert the_connection(app).changes_since is None
+    row = the_connection(app)
+    assert row.changes_since is None
+    assert row.changes_read_at is not None and row.changes_read_at > read_at
+
+
+def test_changes_are_read_from_an_earlier_changes_since(app, pushed, cronofy, jobs, clock):
+    """Cronofy may say to read from before the last read: then from there, as it says."""
+    earlier = stamp(clock.now() - timedelta(hours=1))
+    notify(pushed, body_for("change", changes_since=earlier))
+    cronofy.get(EVENTS_URL, json={"pages": {}, "events": [event("evt_new", "New")]})
+    jobs.run()
+    [call] = cronofy.calls
+    assert parse_qs(urlsplit(call.request.url).query)["last_modified"] == [earlier]
+    assert [e["event_uid"] for e in copied_events(app)] == ["evt_stand_up", "evt_new"]
+
+
+def test_a_change_after_a_long_silence_reads_everything(app, pushed, cronofy, jobs, clock):
+    """Changes since a read older than the daily full read could be many: read it all."""
+    clock.advance(2 * 86_400)
+    notify(pushed, body_for("change", changes_since=stamp(clock.now())))
+    sync_copy(cronofy, CALENDARS, PROFILES, [event("evt_new", "From the full read", day=1)])
+    assert [e["event_uid"] for e in copied_events(app)] == ["evt_new"]
+
+
+def test_a_copy_whose_events_never_loaded_reads_everything(app, user_client, cronofy, jobs, clock):
+    connect(user_client, cronofy)
+    cronofy.post(CHANNELS_URL, json={"channel": {"channel_id": "chn_1", "callback_url": "x"}})
+    cronofy.get(CALENDARS_URL, json=CALENDARS)
+    cronofy.get(PROFILES_URL, json=PROFILES)
+    cronofy.get(EVENTS_URL, status=503)
+    jobs.run()
+    with app.app_context():
+        db.session.execute(
+            update(CronofyConnection).values(channel_token_hash=token_fingerprint(TOKEN))
+        )
+        db.session.commit()
+    assert the_connection(app).changes_read_at is None
+    notify(user_client, body_for("change", changes_since=stamp(clock.now())))
+    sync_copy(cronofy, CALENDARS, PROFILES, [event("evt_new", "From the full read")])
+    assert [e["event_uid"] for e in copied_events(app)] == ["evt_new"]
 
 
 def test_the_same_delta_twice_changes_nothing(app, pushed, cronofy, jobs, clock):
@@ -156,15 +205,6 @@ def test_the_same_delta_twice_changes_nothing(app, pushed, cronofy, jobs, clock)
         once = copied_events(app)
     assert once == copied_events(app)
     assert [e["event_uid"] for e in once].count("evt_dentist") == 1
-
-
-def test_a_change_from_before_the_last_full_read_reads_everything(
-    app, pushed, cronofy, jobs, clock
-):
-    earlier = (clock.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    notify(pushed, body_for("change", changes_since=earlier))
-    sync_copy(cronofy, CALENDARS, PROFILES, [event("evt_new", "From the full read")])
-    assert [e["event_uid"] for e in copied_events(app)] == ["evt_new"]
 
 
 def test_a_failed_delta_falls_back_to_a_full_read(app, pushed, cronofy, jobs, clock):

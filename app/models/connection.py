@@ -66,10 +66,13 @@ class CronofyConnection(Model):
     # Background sync (app/sync/marks.py). The database, not the queue, says what needs doing:
     # a job is only a nudge. `sync_wanted_at` is set by every nudge and cleared by the sync
     # that consumed exactly that value; `sync_lease_until` is held by the one running sync;
-    # `full_synced_at` is when the last full read was made, whatever its outcome.
+    # `full_synced_at` is when the last full read was made, whatever its outcome;
+    # `changes_read_at` is when the last read of events that succeeded (full, or only the
+    # changes) began: the copy holds every change made before it.
     sync_wanted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     sync_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     full_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    changes_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Push notifications (app/sync/channels.py): Cronofy's channel for this connection, the
     # fingerprint of the secret token its callback URL carries (the token itself is never

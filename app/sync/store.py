@@ -21,8 +21,10 @@ def snapshot(connection: CronofyConnection, data_set: DataSet) -> Snapshot:
     return row
 
 
-def save(connection: CronofyConnection, fetched: Fetched, now: datetime) -> None:
-    """Store what a sync got. A failed part keeps its last good data, with the reason."""
+def save(
+    connection: CronofyConnection, fetched: Fetched, started: datetime, now: datetime
+) -> None:
+    """Store what a sync begun at `started` got; a failed part keeps its last good data."""
     bound_lock_wait()  # the connection's row may be locked by a refresh elsewhere
     if connection.status is ConnectionStatus.NEEDS_RECONNECT:
         # The authorization ended (its refresh token was refused): what was copied through
@@ -38,13 +40,16 @@ def save(connection: CronofyConnection, fetched: Fetched, now: datetime) -> None
     # A full read was made, whatever came of it: the daily sweep counts from here, and a
     # failed part is tried again when a page finds it stale (or a change is pushed).
     connection.full_synced_at = now
+    if DataSet.EVENTS in fetched.data:
+        connection.changes_read_at = started
     db.session.commit()
 
 
 def apply_changes(
-    connection: CronofyConnection, changed: list[dict[str, Any]], now: datetime
+    connection: CronofyConnection, changed: list[dict[str, Any]], started: datetime, now: datetime
 ) -> bool:
-    """Apply a delta read to the events copy, by `event_uid`; False if there is no copy.
+    """Apply a delta read begun at `started` to the events copy, by `event_uid`; False if
+    there is no copy.
 
     Applying the same delta twice changes nothing: each changed event replaces whatever the
     copy held under its uid (or, for this app's own event, under its `event_id`), and a
@@ -71,6 +76,7 @@ def apply_changes(
     content["events"] = events
     row.data = json.dumps(content, separators=(",", ":"))
     row.synced_at, row.error, row.error_at = now, None, None
+    connection.changes_read_at = started
     db.session.commit()
     return True
 

@@ -75,26 +75,29 @@ def sync_connection(connection_id: int) -> None:
 def _sync(claim: marks.Claim) -> float | None:
     """Read what the marks ask for and store it; seconds to wait before trying again, if so.
 
-    A `change` is read as a delta when the copy can take one; anything doubtful (no full
-    read yet, a `changes_since` from before the last full read, a failed delta) reads
-    everything instead.
+    A `change` is read as a delta when the copy can take one (`_changes_from`); otherwise,
+    or when the delta fails, everything is read instead.
     """
     connection = db.session.get(CronofyConnection, claim.connection_id)
     if connection is None or connection.status is ConnectionStatus.NEEDS_RECONNECT:
         return None  # disconnected meanwhile, or waiting for the user to reconnect
-    since = claim.changes_since
-    if claim.wanted_at is None and since is not None and _delta_will_do(connection, since):
+    since = _changes_from(connection, claim)
+    if since is not None:
+        started = datetime.now(UTC)
         with background_calls():
             changes = fetch_changes(connection, since)
         events = changes.data.get(DataSet.EVENTS)
-        if events is not None and store.apply_changes(connection, events, datetime.now(UTC)):
+        if events is not None and store.apply_changes(
+            connection, events, started, datetime.now(UTC)
+        ):
             return None
         db.session.rollback()
         if Failure.RATE_LIMITED in changes.failures.values():
             return changes.retry_after or RATE_LIMIT_BACKOFF
+    started = datetime.now(UTC)
     with background_calls():
-        fetched = fetch_connection(connection, datetime.now(UTC))
-    store.save(connection, fetched, datetime.now(UTC))
+        fetched = fetch_connection(connection, started)
+    store.save(connection, fetched, started, datetime.now(UTC))
     failures = set(fetched.failures.values())
     if Failure.RATE_LIMITED in failures:
         return fetched.retry_after or RATE_LIMIT_BACKOFF
@@ -103,9 +106,26 @@ def _sync(claim: marks.Claim) -> float | None:
     return None
 
 
-def _delta_will_do(connection: CronofyConnection, since: datetime) -> bool:
-    """Whether changes from `since` can be read on their own, on top of the last full read."""
-    return connection.full_synced_at is not None and since >= connection.full_synced_at
+# Cronofy's clock and this host's may differ a little: changes are read from a little
+# before the last read began. Reading a change twice is harmless.
+CLOCK_MARGIN = timedelta(seconds=30)
+
+
+def _changes_from(connection: CronofyConnection, claim: marks.Claim) -> datetime | None:
+    """Where to read changes from for this claim, or None to read everything.
+
+    From `changes_since`, as Cronofy says, but never later than when the last read of
+    events began (less the clock margin): then a notification lost on the way leaves no
+    gap, as the next one reads from where the copy is complete. Everything is read instead
+    when a full read is wanted anyway, when events were never read whole, and when the last
+    read is older than the daily full read (all the changes since could cost more).
+    """
+    since, read_at = claim.changes_since, connection.changes_read_at
+    if claim.wanted_at is not None or since is None or read_at is None:
+        return None
+    every = timedelta(seconds=current_app.config["CRONOFY_SYNC_FULL_EVERY"])
+    start = min(since, read_at - CLOCK_MARGIN)
+    return start if start >= datetime.now(UTC) - every else None
 
 
 @app_periodic_task(crontab(minute="*"))
