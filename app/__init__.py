@@ -29,12 +29,12 @@ def create_app(
         raise ConfigError("SECRET_KEY is not set; see .env.example.")
     Path(app.instance_path).mkdir(exist_ok=True)  # the default SQLite database lives here
 
+    configure_logging(app)  # first: what the rest says while starting is logged as it should
     register_extensions(app)
     register_blueprints(app)
     register_security(app)
     register_commands(app)
     register_error_handlers(app)
-    configure_logging(app)
     return app
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from flask import Flask, Response, g, request
+from flask.logging import default_handler
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A request id from our own proxy is reused so its log and ours line up; anything else
@@ -133,3 +134,8 @@ def init_logging(app: Flask) -> None:
     if not any(h.name == HANDLER_NAME for h in root.handlers):
         root.addHandler(build_handler(app))
     root.setLevel(logging.INFO)
+    # Flask gives the app's logger ("app", like the package) a plain handler of its own:
+    # without this, each of the app's lines would also be written a second time, unredacted.
+    app.logger.removeHandler(default_handler)
+    # Alembic announces each of its plugins as it loads, in every process: not news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -15,11 +15,14 @@ from types import SimpleNamespace
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from flask import current_app
+from flask.logging import default_handler
 from gunicorn.config import Config as GunicornConfig
 from gunicorn.glogging import Logger as GunicornLogger
 from gunicorn.glogging import SafeAtoms
 
-from app.logging_setup import build_handler, redact
+from app.logging_setup import HANDLER_NAME, build_handler, redact
+from app.sync.channels import push_setup
 from tests.conftest import built_app, served_with_sandbox
 from tests.helpers import (
     CALENDARS_URL,
@@ -205,6 +208,36 @@ def test_a_syncs_parallel_calls_log_with_the_tasks_id(app, user_client, cronofy)
     [task_line] = [line for line in written if "Sync: profiles unavailable" in line]
     task_id = re.search(r"request_id=(task-[0-9a-f]{12}) ", task_line).group(1)
     assert f"request_id={task_id} " in pool_line
+
+
+def test_outside_tests_each_line_is_written_once_in_key_value_form(database_url, capsys):
+    """Served (not debug, not testing), the app's lines go to one handler: the redacting one.
+
+    Flask gives the "app" logger a plain handler of its own when the process has no other
+    handler yet, as in a served process (here pytest's capture would hide that): as then.
+    """
+    root = logging.getLogger()
+    before = list(root.handlers)
+    logging.getLogger("app").addHandler(default_handler)
+    try:
+        with built_app(database_url, TESTING=False) as served:
+            assert [h.name for h in root.handlers].count(HANDLER_NAME) == 1
+            with served.app_context():
+                current_app.logger.warning("Connection %s needs reconnecting", 7)
+                logging.getLogger("app.cronofy.push").warning("refused: %s", "no signature")
+    finally:
+        logging.getLogger("app").removeHandler(default_handler)
+        for handler in set(root.handlers) - set(before):
+            root.removeHandler(handler)
+    lines = capsys.readouterr().err.splitlines()
+    assert all(line.startswith("ts=") for line in lines)
+    assert [line.split(" ", 1)[1] for line in lines] == [
+        # Said while starting: logging is set up before anything else.
+        "level=INFO logger=app.sync.channels request_id=- "
+        f'msg="Push notifications off: {push_setup(served.config).problem}"',
+        'level=WARNING logger=app request_id=- msg="Connection 7 needs reconnecting"',
+        'level=WARNING logger=app.cronofy.push request_id=- msg="refused: no signature"',
+    ]
 
 
 def test_every_response_has_its_own_request_id(client):
