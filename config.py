@@ -221,6 +221,8 @@ class Config:
     # and asks for a refresh; every connection is read in full once per FULL_EVERY seconds.
     CRONOFY_SYNC_MAX_AGE = 300
     CRONOFY_SYNC_FULL_EVERY = 86_400
+    # Seconds before one more sync of a connection that was nudged while its sync ran.
+    CRONOFY_SYNC_AGAIN_AFTER = 1
     # How long one sync may hold a connection before another may take it over (a crashed
     # worker's lease runs out; the sweep then finishes its job).
     CRONOFY_SYNC_LEASE = 120
@@ -258,7 +260,12 @@ class Config:
         self.TASK_QUEUE_URL = _env("TASK_QUEUE_URL") or self.TASK_QUEUE_URL
         self.TASK_QUEUE_NAME = _env("TASK_QUEUE_NAME") or self.TASK_QUEUE_NAME
         self.WORKER_THREADS = _whole_number("WORKER_THREADS", self.WORKER_THREADS)
-        for name in ("CRONOFY_SYNC_MAX_AGE", "CRONOFY_SYNC_LEASE"):
+        for name in (
+            "CRONOFY_SYNC_MAX_AGE",
+            "CRONOFY_SYNC_LEASE",
+            "CRONOFY_SYNC_FULL_EVERY",
+            "CRONOFY_SYNC_AGAIN_AFTER",
+        ):
             setattr(self, name, _whole_number(name, getattr(self, name)))
         self.CRONOFY_BUDGET = _env("CRONOFY_BUDGET") or self.CRONOFY_BUDGET
         self.CRONOFY_BUDGET_STORAGE_URI = _env("CRONOFY_BUDGET_STORAGE_URI")

@@ -23,6 +23,8 @@ SETTINGS = (
     "TASK_QUEUE_NAME",
     "CRONOFY_SYNC_MAX_AGE",
     "CRONOFY_SYNC_LEASE",
+    "CRONOFY_SYNC_FULL_EVERY",
+    "CRONOFY_SYNC_AGAIN_AFTER",
     "WORKER_THREADS",
     "CRONOFY_BUDGET",
     "CRONOFY_BUDGET_STORAGE_URI",
@@ -165,6 +167,29 @@ def test_the_session_cookie_survives_the_return_from_cronofy():
     # Strict would drop the cookie on the cross-site redirect back from Cronofy.
     assert Config.SESSION_COOKIE_SAMESITE == "Lax"
     assert Config.SESSION_COOKIE_HTTPONLY is True
+
+
+WHOLE_NUMBERS = (
+    "CRONOFY_SYNC_MAX_AGE",
+    "CRONOFY_SYNC_LEASE",
+    "CRONOFY_SYNC_FULL_EVERY",
+    "CRONOFY_SYNC_AGAIN_AFTER",
+    "WORKER_THREADS",
+)
+
+
+@pytest.mark.parametrize("name", WHOLE_NUMBERS)
+def test_whole_number_settings_come_from_the_environment(clean_env, name):
+    clean_env.setenv(name, "7")
+    assert getattr(load_config("development"), name) == 7
+
+
+@pytest.mark.parametrize("name", WHOLE_NUMBERS)
+@pytest.mark.parametrize("value", ["0", "-1", "1.5", "soon"])
+def test_a_whole_number_setting_that_is_not_one_stops_start_up(clean_env, name, value):
+    clean_env.setenv(name, value)
+    with pytest.raises(ConfigError, match=f"^{name}='{value}' is not a whole number of at least"):
+        load_config("development")
 
 
 def test_env_example_lists_every_setting():

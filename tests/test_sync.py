@@ -115,8 +115,12 @@ def test_nudges_during_a_sync_make_exactly_one_more(app, connected, cronofy, job
     cronofy.get(PROFILES_URL, json=PROFILES)
     cronofy.get(EVENTS_URL, json={"events": []})
     jobs.run()
+    assert sorted(reads(cronofy)) == sorted(READS)
+    assert jobs.scheduled() == ["sync_connection"]  # a moment later, whatever the nudges
+    jobs.run_later_ones()
     assert sorted(reads(cronofy)) == sorted(READS * 2)
     assert the_connection(app).sync_wanted_at is None
+    assert jobs.scheduled() == []
 
 
 def test_a_sync_running_elsewhere_is_not_doubled(app, connected, cronofy, jobs, clock):

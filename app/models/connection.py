@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -76,12 +76,14 @@ class CronofyConnection(Model):
 
     # Push notifications (app/sync/channels.py): Cronofy's channel for this connection, the
     # fingerprint of the secret token its callback URL carries (the token itself is never
-    # stored), when Cronofy first reached it, and the earliest change it has told of that no
-    # sync has read yet.
+    # stored), when Cronofy first reached it, the earliest change it has told of that no
+    # sync has read yet, and how many changes it has told of (a sync clears `changes_since`
+    # only if none came while it ran).
     channel_id: Mapped[str | None] = mapped_column(String(64))
     channel_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     channel_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     changes_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    changes_told: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped["User"] = relationship(back_populates="connections")
     managed_events: Mapped[list["ManagedEvent"]] = relationship(

@@ -5,16 +5,19 @@ page that found the copy stale, the daily sweep, a profile notification), `chang
 a read of what changed since then (set by a `change` notification; the earliest one wins).
 A nudge sets a mark and enqueues a job. A job first takes the connection's lease (one sync
 per connection at a time, across every worker), reads the marks, syncs, and clears each
-mark only if it still holds the value it read: a nudge that came during the sync leaves it
-set, and the job asks for one more run. A lost job, a crashed worker or a restart leaves
-the marks set; the periodic sweep finds them.
+mark only if no nudge came meanwhile (`sync_wanted_at` still holds the value it read,
+`changes_told` the count): one that came during the sync leaves its mark set, and the job
+asks for one more run. Each nudge is one statement that sets the mark and says whether it
+was unset before, so a nudge and the end of a sync cannot cross without one of them
+seeing the other. A lost job, a crashed worker or a restart leaves the marks set; the
+periodic sweep finds them.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import case, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
@@ -28,6 +31,7 @@ class Claim:
     connection_id: int
     wanted_at: datetime | None
     changes_since: datetime | None = None
+    changes_told: int = 0
 
     @property
     def wanted(self) -> bool:
@@ -38,48 +42,69 @@ def mark_wanted(connection_ids: list[int], now: datetime) -> list[int]:
     """Say these connections need syncing (committed, so workers see it at once).
 
     Returns the ones that were not marked yet: the others already have a job on its way,
-    or a running sync that will run once more, so they need no new message.
+    or a running sync that will run once more (their mark now holds a new value), so they
+    need no new message.
     """
     if not connection_ids:
         return []
-    fresh = list(
-        db.session.scalars(
-            select(CronofyConnection.id).where(
-                CronofyConnection.id.in_(connection_ids),
-                CronofyConnection.sync_wanted_at.is_(None),
-            )
-        )
-    )
+    marked = CronofyConnection.id.in_(connection_ids)
+    # Marks already set first: each is given a new value, which the sync that may be
+    # running will see. Then the unset ones, which need a job.
     db.session.execute(
         update(CronofyConnection)
-        .where(CronofyConnection.id.in_(connection_ids))
+        .where(marked, CronofyConnection.sync_wanted_at.is_not(None))
         .values(sync_wanted_at=now)
+        .execution_options(synchronize_session=False)
     )
+    fresh = db.session.scalars(
+        update(CronofyConnection)
+        .where(marked, CronofyConnection.sync_wanted_at.is_(None))
+        .values(sync_wanted_at=now)
+        .returning(CronofyConnection.id)
+        .execution_options(synchronize_session=False)
+    ).all()
     db.session.commit()
-    return fresh
+    return sorted(fresh)
 
 
 def note_change(connection_id: int, since: datetime) -> bool:
-    """Record that events changed from `since` on; True if nothing was waiting before."""
-    waiting = db.session.execute(
-        select(CronofyConnection.sync_wanted_at, CronofyConnection.changes_since).where(
-            CronofyConnection.id == connection_id
-        )
-    ).one_or_none()
-    db.session.execute(
-        update(CronofyConnection)
-        .where(
-            CronofyConnection.id == connection_id,
-            or_(
-                CronofyConnection.changes_since.is_(None),
-                CronofyConnection.changes_since > since,
-            ),
-        )
-        .values(changes_since=since)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return waiting is not None and waiting == (None, None)
+    """Record that events changed from `since` on; True if that needs a new job.
+
+    The earliest `changes_since` waiting wins. Every change is counted, so a sync running
+    now clears nothing and runs once more.
+    """
+    this = CronofyConnection.id == connection_id
+    told = CronofyConnection.changes_told + 1
+    while True:
+        waiting = db.session.execute(
+            update(CronofyConnection)
+            .where(this, CronofyConnection.changes_since.is_not(None))
+            .values(
+                changes_told=told,
+                changes_since=case(
+                    (CronofyConnection.changes_since > since, since),
+                    else_=CronofyConnection.changes_since,
+                ),
+            )
+            .returning(CronofyConnection.id)
+            .execution_options(synchronize_session=False)
+        ).first()
+        if waiting is not None:
+            db.session.commit()
+            return False  # a job is on its way, or the running sync runs again
+        first = db.session.execute(
+            update(CronofyConnection)
+            .where(this, CronofyConnection.changes_since.is_(None))
+            .values(changes_told=told, changes_since=since)
+            .returning(CronofyConnection.sync_wanted_at)
+            .execution_options(synchronize_session=False)
+        ).first()
+        db.session.commit()
+        if first is not None:
+            return first.sync_wanted_at is None  # else a full sync is already on its way
+        if db.session.scalar(select(CronofyConnection.id).where(this)) is None:
+            return False  # disconnected meanwhile
+        # Another change was noted between the two statements: add to it.
 
 
 def claim(connection_id: int, now: datetime, lease: timedelta) -> Claim | None:
@@ -108,12 +133,14 @@ def claim(connection_id: int, now: datetime, lease: timedelta) -> Claim | None:
         return None
     if taken.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result has a rowcount
         return None
-    wanted_at, changes_since = db.session.execute(
-        select(CronofyConnection.sync_wanted_at, CronofyConnection.changes_since).where(
-            CronofyConnection.id == connection_id
-        )
+    wanted_at, changes_since, told = db.session.execute(
+        select(
+            CronofyConnection.sync_wanted_at,
+            CronofyConnection.changes_since,
+            CronofyConnection.changes_told,
+        ).where(CronofyConnection.id == connection_id)
     ).one()
-    return Claim(connection_id, wanted_at, changes_since)
+    return Claim(connection_id, wanted_at, changes_since, told)
 
 
 def release(claim: Claim) -> bool:
@@ -133,17 +160,21 @@ def release(claim: Claim) -> bool:
 
 def _release(claim: Claim) -> bool:
     bound_lock_wait()
-    for column, value in (
-        (CronofyConnection.sync_wanted_at, claim.wanted_at),
-        (CronofyConnection.changes_since, claim.changes_since),
-    ):
-        if value is not None:
-            db.session.execute(
-                update(CronofyConnection)
-                .where(CronofyConnection.id == claim.connection_id, column == value)
-                .values({column.key: None})
-                .execution_options(synchronize_session=False)
-            )
+    this = CronofyConnection.id == claim.connection_id
+    if claim.wanted_at is not None:
+        db.session.execute(
+            update(CronofyConnection)
+            .where(this, CronofyConnection.sync_wanted_at == claim.wanted_at)
+            .values(sync_wanted_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    if claim.changes_since is not None:
+        db.session.execute(
+            update(CronofyConnection)
+            .where(this, CronofyConnection.changes_told == claim.changes_told)
+            .values(changes_since=None)
+            .execution_options(synchronize_session=False)
+        )
     db.session.execute(
         update(CronofyConnection)
         .where(CronofyConnection.id == claim.connection_id)

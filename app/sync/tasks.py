@@ -69,7 +69,9 @@ def sync_connection(connection_id: int) -> None:
         marks.mark_wanted([connection_id], datetime.now(UTC))
         sync_connection.schedule((connection_id,), delay=retry_after)
     elif wanted_again:
-        sync_connection(connection_id)  # nudged during the sync: one more run
+        # Nudged during the sync: one more run, a moment later, so a burst of nudges (a
+        # thousand notifications, say) makes a sync every CRONOFY_SYNC_AGAIN_AFTER seconds.
+        sync_connection.schedule((connection_id,), delay=config["CRONOFY_SYNC_AGAIN_AFTER"])
 
 
 def _sync(claim: marks.Claim) -> float | None:
