@@ -53,8 +53,9 @@ test-dates: $(VENV)/.dev
 	  --ignore=tests/browser $(PYTEST_ARGS)
 
 # The dashboard on its local copy against the old design (every view calling Cronofy), in one
-# run: Cronofy requests, latency, throughput, rate limits, an outage, connecting. About seven
-# minutes; writes docs/benchmarks.md. BENCH_ARGS="--quick" tries the script out.
+# run: Cronofy requests, latency, throughput, rate limits, an outage, connecting; then push
+# notifications against push off (scripts/bench_push.py). About eleven minutes; writes
+# docs/benchmarks.md. BENCH_ARGS="--quick" tries the script out.
 bench: $(VENV)/.dev
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 

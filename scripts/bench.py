@@ -15,9 +15,11 @@ views/s at concurrency 32; with the sandbox enforcing Cronofy's rate limits and 
 the highest dashboard rate with no error and no upstream 429 (runs of one whole wall-clock
 minute, the sandbox's window); a Cronofy outage under load (5xx, views still showing the
 last-known calendars); the time from pressing Allow to a dashboard with calendars; token
-refreshes in a storm of views after expiry; p50 with 1,000 users against one.
+refreshes in a storm of views after expiry; p50 with 1,000 users against one. Then the push
+figures (scripts/bench_push.py): from a change in a calendar to the copy and to the open
+dashboard, Cronofy requests per change, webhook deliveries and storms, against push off.
 
-    make bench                                  # about seven minutes
+    make bench                                  # about eleven minutes
     make bench BENCH_ARGS="--baseline v1.0 --workers 4"
     make bench BENCH_ARGS="--quick"             # shorter runs, to try the script out
 """
@@ -199,8 +201,13 @@ def main() -> None:
             measure(figures, design, tree, setup, scratch)
             figures.seconds = time.monotonic() - began
             results.append(figures)
+        # Push notifications, on this tree alone. bench_push uses this module by its name.
+        sys.modules.setdefault("bench", sys.modules[__name__])
+        import bench_push
+
+        push = bench_push.measure(setup, scratch)
     total = time.monotonic() - started
-    report = render(results, setup, total)
+    report = render(results, setup, total) + "\n".join(["", *bench_push.render(push, setup), ""])
     print("\n" + report)
     out = ROOT / "docs" / "benchmarks.md"
     out.write_text(report)
@@ -295,71 +302,107 @@ def baseline_worktree(rev: str, scratch: Path):
 
 
 def measure(figures: Figures, design: str, tree: Path, setup: Setup, scratch: Path) -> None:
-    new = design == "new"
     with ExitStack() as stack:
-        database = fresh_database(setup, design, scratch, stack)
-        app_port, sandbox_app_port, sandbox_api_port = free_port(), free_port(), free_port()
-        app_url = f"http://127.0.0.1:{app_port}"
-        sandbox = f"http://127.0.0.1:{sandbox_api_port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED)}
-        env.pop("PYTHONPATH", None)
-        env |= {
-            "APP_CONFIG": "development",
-            "SECRET_KEY": SECRET_KEY,
-            "TOKEN_ENCRYPTION_KEYS": setup.keys,
-            "DATABASE_URL": database,
-            "CRONOFY_CLIENT_ID": "sandbox-client",
-            "CRONOFY_CLIENT_SECRET": "sandbox-secret",
-            "CRONOFY_APP_URL": f"http://127.0.0.1:{sandbox_app_port}",
-            "CRONOFY_API_URL": sandbox,
-            "SANDBOX_APP_PORT": str(sandbox_app_port),
-            "SANDBOX_API_PORT": str(sandbox_api_port),
-            "SANDBOX_REDIRECT_URIS": f"{app_url}/auth/cronofy/callback",
-        }
-        meter = CpuMeter(database)
-        if new:
-            if setup.redis:
-                redis = stack.enter_context(RedisServer())
-                meter.add("Redis", redis.process)
-                env["RATELIMIT_STORAGE_URI"] = redis.url
-                env["TASK_QUEUE_URL"] = redis.url.replace("/0", "/1")
-            else:
-                env["TASK_QUEUE_URL"] = f"sqlite:///{scratch / 'tasks.db'}"
-        run_logged(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-            tree,
-            env,
-            scratch / f"{design}-migrate.log",
+        servers = start_servers(stack, design, tree, setup, scratch)
+        run(
+            figures,
+            design != "old",
+            servers.app_url,
+            servers.sandbox,
+            servers.db,
+            setup,
+            servers.meter,
         )
-        # The sandbox is the instrument: one process (one state), none of the app's
-        # gunicorn.conf.py. The app runs with its tree's gunicorn.conf.py (access log on).
-        sandbox_cmd = [
-            *gunicorn("sandbox.wsgi:app", [sandbox_app_port, sandbox_api_port], 1, 192),
-            "--config=/dev/null",
-        ]
+
+
+@dataclass
+class Servers:
+    """One design's processes, running: the app, its worker, the sandbox, their database."""
+
+    app_url: str
+    sandbox: str  # the sandbox's API host, where its controls are
+    db: "Database"
+    meter: "CpuMeter"
+    app_log: Path  # the app's stderr: its log lines
+
+
+def start_servers(
+    stack: ExitStack,
+    design: str,
+    tree: Path,
+    setup: Setup,
+    scratch: Path,
+    settings: dict[str, str] | None = None,
+) -> Servers:
+    """Start a design from `tree` (and this tree's sandbox) until `stack` closes.
+
+    Every design but "old" gets a worker, on Redis when there is one. `settings` are the
+    app's environment on top of the bench's own.
+    """
+    new = design != "old"
+    database = fresh_database(setup, design, scratch, stack)
+    app_port, sandbox_app_port, sandbox_api_port = free_port(), free_port(), free_port()
+    app_url = f"http://127.0.0.1:{app_port}"
+    sandbox = f"http://127.0.0.1:{sandbox_api_port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED)}
+    env.pop("PYTHONPATH", None)
+    env |= {
+        "APP_CONFIG": "development",
+        "SECRET_KEY": SECRET_KEY,
+        "TOKEN_ENCRYPTION_KEYS": setup.keys,
+        "DATABASE_URL": database,
+        "CRONOFY_CLIENT_ID": "sandbox-client",
+        "CRONOFY_CLIENT_SECRET": "sandbox-secret",
+        "CRONOFY_APP_URL": f"http://127.0.0.1:{sandbox_app_port}",
+        "CRONOFY_API_URL": sandbox,
+        "SANDBOX_APP_PORT": str(sandbox_app_port),
+        "SANDBOX_API_PORT": str(sandbox_api_port),
+        "SANDBOX_REDIRECT_URIS": f"{app_url}/auth/cronofy/callback",
+    }
+    env |= {key: value.format(app_url=app_url) for key, value in (settings or {}).items()}
+    meter = CpuMeter(database)
+    if new:
+        if setup.redis:
+            redis = stack.enter_context(RedisServer())
+            meter.add("Redis", redis.process)
+            env["RATELIMIT_STORAGE_URI"] = redis.url
+            env["TASK_QUEUE_URL"] = redis.url.replace("/0", "/1")
+        else:
+            env["TASK_QUEUE_URL"] = f"sqlite:///{scratch / f'{design}-tasks.db'}"
+    run_logged(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        tree,
+        env,
+        scratch / f"{design}-migrate.log",
+    )
+    # The sandbox is the instrument: one process (one state), none of the app's
+    # gunicorn.conf.py. The app runs with its tree's gunicorn.conf.py (access log on).
+    sandbox_cmd = [
+        *gunicorn("sandbox.wsgi:app", [sandbox_app_port, sandbox_api_port], 1, 192),
+        "--config=/dev/null",
+    ]
+    service = stack.enter_context(
+        Service(sandbox_cmd, ROOT, env, scratch / f"{design}-sandbox.log").ready(
+            f"{sandbox}/_sandbox/settings"
+        )
+    )
+    meter.add("sandbox", service.process)
+    if new:
+        worker_cmd = [sys.executable, "-m", "flask", "--app", "wsgi", "worker"]
         service = stack.enter_context(
-            Service(sandbox_cmd, ROOT, env, scratch / f"{design}-sandbox.log").ready(
-                f"{sandbox}/_sandbox/settings"
-            )
+            Service(worker_cmd, tree, env, scratch / f"{design}-worker.log")
         )
-        meter.add("sandbox", service.process)
-        if new:
-            worker_cmd = [sys.executable, "-m", "flask", "--app", "wsgi", "worker"]
-            service = stack.enter_context(
-                Service(worker_cmd, tree, env, scratch / "new-worker.log")
-            )
-            meter.add("worker", service.process)
-        app_cmd = gunicorn("wsgi:app", [app_port], setup.workers, setup.threads)
-        service = stack.enter_context(
-            Service(app_cmd, tree, env, scratch / f"{design}-app.log").ready(
-                f"{app_url}/auth/login"
-            )
-        )
-        meter.add("app (gunicorn)", service.process)
-        control(sandbox, "PATCH", "settings", {"latency_ms": setup.latency_ms, "page_size": 100})
-        db = Database(database)
-        stack.callback(db.dispose)
-        run(figures, new, app_url, sandbox, db, setup, meter)
+        meter.add("worker", service.process)
+    app_cmd = gunicorn("wsgi:app", [app_port], setup.workers, setup.threads)
+    app_log = scratch / f"{design}-app.log"
+    service = stack.enter_context(
+        Service(app_cmd, tree, env, app_log).ready(f"{app_url}/auth/login")
+    )
+    meter.add("app (gunicorn)", service.process)
+    control(sandbox, "PATCH", "settings", {"latency_ms": setup.latency_ms, "page_size": 100})
+    db = Database(database)
+    stack.callback(db.dispose)
+    return Servers(app_url, sandbox, db, meter, app_log)
 
 
 def fresh_database(setup: Setup, design: str, scratch: Path, stack: ExitStack) -> str:
@@ -841,7 +884,7 @@ def session_cookie(user_id: int) -> dict[str, str]:
 _local = threading.local()
 
 
-def _session() -> requests.Session:
+def http_session() -> requests.Session:
     """This thread's kept-alive connection to the app; it keeps no cookies of its own."""
     session = getattr(_local, "session", None)
     if session is None:
@@ -854,7 +897,7 @@ def _session() -> requests.Session:
 def view(app_url: str, cookies: dict[str, str]) -> View:
     start = time.perf_counter()
     try:
-        response = _session().get(f"{app_url}/dashboard", cookies=cookies, timeout=60)
+        response = http_session().get(f"{app_url}/dashboard", cookies=cookies, timeout=60)
     except requests.RequestException:
         return View(0, time.perf_counter() - start, False, True)
     elapsed = time.perf_counter() - start

@@ -85,6 +85,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def gunicorn_command(port: int, threads: int) -> list[str]:
+    """One app process on `port`: a gunicorn worker with `threads` threads."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        f"--bind=127.0.0.1:{port}",
+        "--workers=1",
+        f"--threads={threads}",
+        "wsgi:app",
+    ]
+
+
 class ServerProcess:
     """A server started as its own process (gunicorn, say), stopped on exit."""
 

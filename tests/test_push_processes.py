@@ -10,8 +10,6 @@ at the cost the design promises.
 """
 
 import os
-import re
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -25,22 +23,11 @@ from sqlalchemy import create_engine, select
 from app.models import CronofyConnection
 from tests.conftest import unavailable
 from tests.helpers import PASSWORD
-from tests.live import RedisServer, ServerProcess, WorkerProcess, free_port
-from tests.visitor import Visitor
+from tests.live import RedisServer, ServerProcess, WorkerProcess, free_port, gunicorn_command
+from tests.visitor import event_time_shown, register_and_connect
 
 CHANGES = 50
 EMAIL = "pushed@example.com"
-
-
-def gunicorn(port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        f"--bind=127.0.0.1:{port}",
-        "--threads=4",
-        "wsgi:app",
-    ]
 
 
 @pytest.fixture
@@ -73,7 +60,7 @@ def pushing_processes(database_url, app, sandbox) -> Iterator[tuple[str, str]]:
     with ExitStack() as stack:
         stack.enter_context(redis_server)
         for port, url in zip(ports, (first, second), strict=True):
-            stack.enter_context(ServerProcess(gunicorn(port), url, env))
+            stack.enter_context(ServerProcess(gunicorn_command(port, 4), url, env))
         stack.enter_context(WorkerProcess(env))
         yield first, second
 
@@ -111,25 +98,13 @@ def planned_changes(calendar_id: str, start: datetime) -> list[tuple[str, dict[s
     return changes
 
 
-def listed_at(page: str, summary: str) -> str | None:
-    """The time line the dashboard shows for the event called `summary`, if it is there."""
-    if summary not in page:
-        return None
-    item = page.split(summary)[0].rsplit('<li class="event', 1)[-1]
-    return re.sub(r"<[^>]+>|\s+", " ", item.split('class="event-time">', 1)[-1]).strip()
-
-
 # Several processes need a database server they all share: this runs on PostgreSQL only.
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_every_change_reaches_the_other_process_with_one_delta_read(
     pushing_processes, database_url, sandbox
 ):
     _first, second = pushing_processes
-    visitor = Visitor()
-    visitor.get(f"{second}/auth/register")
-    visitor.press("Create account", email=EMAIL, password=PASSWORD, confirm=PASSWORD)
-    visitor.press("Connect calendar")
-    visitor.press("Allow", email=EMAIL)
+    visitor = register_and_connect(second, EMAIL, PASSWORD)
     [account] = sandbox.state.accounts()
     primary = next(c for c in account["calendars"] if c["primary"])
     visitor.reload_until(primary["name"])
@@ -157,7 +132,7 @@ def test_every_change_reaches_the_other_process_with_one_delta_read(
         expected = None if kind == "delete" else f"{start} – {end}"
 
         def landed(summary: str = fields["summary"], expected: str | None = expected) -> bool:
-            return listed_at(visitor.get(f"{second}/dashboard").text, summary) == expected
+            return event_time_shown(visitor.get(f"{second}/dashboard").text, summary) == expected
 
         wait_for(landed, f"change {n} ({kind}) on the dashboard")
 

@@ -7,7 +7,6 @@ that call Cronofy while the person waits) and count the refresh calls the sandbo
 """
 
 import os
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from app.models import CronofyConnection
 from config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from tests.conftest import unavailable
 from tests.helpers import PASSWORD, age_the_copy
-from tests.live import RedisServer, ServerProcess, WorkerProcess, free_port
+from tests.live import RedisServer, ServerProcess, WorkerProcess, free_port, gunicorn_command
 from tests.visitor import Visitor, register_and_connect
 
 CONCURRENCY = 16
@@ -161,22 +160,9 @@ def two_processes(database_url, app, sandbox):
     with ExitStack() as stack:
         stack.enter_context(redis_server)
         for port, url in zip(ports, urls, strict=True):
-            stack.enter_context(ServerProcess(gunicorn(port), url, env))
+            stack.enter_context(ServerProcess(gunicorn_command(port, CONCURRENCY), url, env))
         stack.enter_context(WorkerProcess(env))
         yield urls
-
-
-def gunicorn(port: int) -> list[str]:
-    """One app process: a gunicorn worker with enough threads for the storm."""
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        f"--bind=127.0.0.1:{port}",
-        "--workers=1",
-        f"--threads={CONCURRENCY}",
-        "wsgi:app",
-    ]
 
 
 # Several processes need a database server they all share: this runs on PostgreSQL only.

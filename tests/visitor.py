@@ -1,5 +1,6 @@
 """A browser without JavaScript, for integration tests: follows redirects, submits forms."""
 
+import re
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -121,3 +122,11 @@ def register_and_connect(base: str, email: str, password: str = "correct horse b
     visitor.press("Allow", email=email)
     assert f"Connected {email}." in visitor.text, "connecting through the sandbox failed"
     return visitor
+
+
+def event_time_shown(page: str, summary: str) -> str | None:
+    """The time a dashboard page shows for the event called `summary`; None if not there."""
+    if summary not in page:
+        return None
+    item = page.split(summary)[0].rsplit('<li class="event', 1)[-1]
+    return re.sub(r"<[^>]+>|\s+", " ", item.split('class="event-time">', 1)[-1]).strip()
