@@ -129,7 +129,7 @@ def test_the_whole_flow_logs_no_secret(database_url, sandbox, caplog):
         sandbox.state.redeem_code = redeem
         for query, message in [
             ("error=server_error&error_description=boom", "Cronofy could not authorize"),
-            (f"code={HOSTILE['code']}&state={HOSTILE['state']}", "expired or was already used"),
+            (f"code={HOSTILE['code']}&state={HOSTILE['state']}", "link was already used"),
             ("error=%0Alevel%3DCRITICAL+forged", "Cronofy could not authorize"),
         ]:
             visitor.get(f"{base}/auth/cronofy/callback?{query}")

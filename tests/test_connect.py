@@ -5,7 +5,7 @@ from urllib.parse import parse_qs
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection
@@ -137,17 +137,34 @@ def test_the_granted_scope_is_stored_not_the_requested_one(app, user_client, cro
 
 
 def test_a_state_cannot_be_used_twice(app, user_client, cronofy):
+    """Reloading the callback (or Back and Allow again) after it worked is no failure: the
+    link was used, and the connection made with it is on the dashboard."""
     state = start_connect(user_client)["state"]
     cronofy.post(TOKEN_URL, json=token_response())
     mock_account(cronofy, token_response(), "Etc/UTC")
     assert user_client.get(f"/auth/cronofy/callback?code=c&state={state}").status_code == 302
     response = user_client.get(f"/auth/cronofy/callback?code=c&state={state}")
     assert response.location == "/dashboard"
+    assert flashed(user_client) == [
+        ("success", "Connected ada@example.com."),
+        ("info", "That authorization link was already used. Your connected calendars are below."),
+    ]
+    assert len(cronofy.calls) == 2  # one exchange, one account read: nothing for the replay
+
+
+def test_a_used_link_is_an_error_when_no_connection_works(app, user_client, cronofy):
+    """With only a connection that needs reconnecting, a used link is a real dead end."""
+    connect(user_client, cronofy)
+    with app.app_context():
+        db.session.execute(
+            update(CronofyConnection).values(status=ConnectionStatus.NEEDS_RECONNECT)
+        )
+        db.session.commit()
+    user_client.get("/auth/cronofy/callback?code=c&state=used-before")
     assert (
         "error",
         "That authorization link has expired or was already used. Please connect again.",
     ) in flashed(user_client)
-    assert len(cronofy.calls) == 2  # one exchange, one account read: nothing for the replay
 
 
 @pytest.mark.parametrize(

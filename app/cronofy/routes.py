@@ -17,7 +17,7 @@ from app.cronofy.tokens import call_with_token, save_authorization
 from app.dashboard.timezones import is_time_zone
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import CronofyConnection
+from app.models import ConnectionStatus, CronofyConnection
 from app.sync.channels import check_channel, close_channel, push_setup
 from app.sync.tasks import request_sync
 
@@ -82,6 +82,12 @@ def callback() -> Response:
         current_app.logger.warning("Cronofy authorization failed: %s", _loggable(error))
         return _back_to_dashboard("Cronofy could not authorize the connection. Please try again.")
     if not state_known:
+        if _has_working_connection():
+            # Most likely Back to the consent page, or a reload of this URL, after it worked.
+            return _back_to_dashboard(
+                "That authorization link was already used. Your connected calendars are below.",
+                "info",
+            )
         return _back_to_dashboard(
             "That authorization link has expired or was already used. Please connect again."
         )
@@ -112,6 +118,17 @@ def callback() -> Response:
     if push_setup().enabled:
         _in_background(check_channel, connection.id)
     return _back_to_dashboard(f"Connected {connection.label}.", "success")
+
+
+def _has_working_connection() -> bool:
+    return (
+        db.session.scalar(
+            select(CronofyConnection.id)
+            .filter_by(user_id=current_user.id, status=ConnectionStatus.ACTIVE)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _remember_time_zone(connection: CronofyConnection) -> None:

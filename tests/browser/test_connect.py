@@ -83,3 +83,19 @@ def test_disconnect_returns_to_the_empty_state(page, live_app, sandbox):
     audit(page)
     revokes = [e for e in sandbox.state.requests_log() if e["path"] == "/oauth/token/revoke"]
     assert [(e["host"], e["status"]) for e in revokes] == [("api", 200)]
+
+
+def test_back_to_the_consent_page_and_allow_again_is_no_false_alarm(page, live_app, sandbox):
+    """After connecting, Back and Allow once more: the link was used, the calendars are fine."""
+    register(page, live_app.url, EMAIL)
+    connect(page, live_app, sandbox)
+    page.go_back()
+    expect(page).to_have_url(starting_with(f"{sandbox.app_url}/oauth/authorize"))
+    allow(page, EMAIL)
+    expect(page).to_have_url(f"{live_app.url}/dashboard")
+    expect(page.get_by_role("status")).to_have_text(
+        "That authorization link was already used. Your connected calendars are below."
+    )
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page.get_by_role("region", name=EMAIL)).to_be_visible()
+    audit(page)
