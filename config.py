@@ -285,6 +285,11 @@ class DevelopmentConfig(Config):
     """Local development: the bundled sandbox unless Cronofy credentials are set."""
 
     PORT = DEFAULT_PORT
+    # Trying the app means registering, logging in and connecting again and again: the
+    # same limits as production, ten times looser, so exploring is no lockout.
+    RATELIMIT_LOGIN = "100 per minute; 1000 per hour"
+    RATELIMIT_REGISTER = "50 per minute; 500 per hour"
+    RATELIMIT_CONNECT = "100 per minute; 1000 per hour"
 
     def __init__(self) -> None:
         _load_dotenv()

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, redirect, render_template, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -71,6 +71,13 @@ def register_blueprints(app: Flask) -> None:
 
     for feature in (auth, cronofy, push, dashboard, events, health):
         app.register_blueprint(feature.bp)
+
+    # Browsers ask for /favicon.ico whatever a page links to: send them to the icon.
+    app.add_url_rule(
+        "/favicon.ico",
+        "favicon",
+        lambda: redirect(url_for("static", filename="favicon.svg"), 301),
+    )
 
 
 def register_security(app: Flask) -> None:

@@ -89,8 +89,15 @@ class KeyValueFormatter(logging.Formatter):
         return " ".join(f"{key}={_quote(str(value))}" for key, value in fields.items())
 
 
+# Terminal colour codes (the development server's banner has them) and other control
+# characters: never written into a log line, where they would garble or forge output.
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _quote(value: str) -> str:
     """Quote a value when needed; escape newlines so one record stays one line."""
+    value = _CONTROL.sub("", _ANSI.sub("", value))
     value = value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
     if value and not re.search(r'[\s"=]', value):
         return value

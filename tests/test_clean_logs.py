@@ -359,3 +359,12 @@ def test_a_database_error_never_carries_the_statements_values(app, caplog):
         )
     assert "ada@example.com" not in str(error.value)
     assert "hidden due to hide_parameters" in str(error.value)
+
+
+def test_colour_codes_and_control_characters_never_reach_a_line(app):
+    """The development server's banner is coloured; a line must not carry terminal codes."""
+    formatter = build_handler(app, io.StringIO()).formatter
+    banner = "\x1b[31m\x1b[1mWARNING: This is a development server.\x1b[0m\x07\x00 Done"
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, banner, None, None)
+    line = formatter.format(record)
+    assert line.endswith('msg="WARNING: This is a development server. Done"')

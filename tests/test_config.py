@@ -1,9 +1,10 @@
 """Configuration: data centers, the sandbox default, and refusing unsafe production setups."""
 
 import pytest
+from limits import parse_many
 
 from app import create_app
-from config import ConfigError, cronofy_hosts, load_config
+from config import Config, ConfigError, ProductionConfig, cronofy_hosts, load_config
 
 # Every setting read from the environment.
 SETTINGS = (
@@ -190,6 +191,17 @@ def test_a_whole_number_setting_that_is_not_one_stops_start_up(clean_env, name, 
     clean_env.setenv(name, value)
     with pytest.raises(ConfigError, match=f"^{name}='{value}' is not a whole number of at least"):
         load_config("development")
+
+
+@pytest.mark.parametrize("setting", ["RATELIMIT_LOGIN", "RATELIMIT_REGISTER", "RATELIMIT_CONNECT"])
+def test_development_limits_are_ten_times_looser_than_productions(clean_env, setting):
+    """Exploring `make run` (a sixth registration in a minute, say) is no lockout."""
+    production = parse_many(getattr(ProductionConfig, setting))
+    development = parse_many(getattr(load_config("development"), setting))
+    assert [(d.amount, d.GRANULARITY) for d in development] == [
+        (p.amount * 10, p.GRANULARITY) for p in production
+    ]
+    assert getattr(ProductionConfig, setting) == getattr(Config, setting)
 
 
 def test_env_example_lists_every_setting():

@@ -66,7 +66,7 @@ def test_the_callback_is_not_stored_and_sends_no_referrer(user_client):
     assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
-@pytest.mark.parametrize("asset", ["style.css", "app.js"])
+@pytest.mark.parametrize("asset", ["style.css", "app.js", "favicon.svg"])
 def test_static_files_stay_cacheable(client, asset):
     with client.get(f"/static/{asset}") as response:
         assert response.status_code == 200
@@ -187,3 +187,11 @@ def test_pages_load_only_the_apps_own_script_and_stylesheet(user_client):
     assert re.findall(r'<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"', html) == [
         "/static/style.css"
     ]
+
+
+def test_the_favicon_browsers_ask_for_is_the_apps_icon(client):
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response.location) == (301, "/static/favicon.svg")
+    with client.get(response.location) as icon:
+        assert icon.mimetype == "image/svg+xml" and icon.data.startswith(b"<svg")
+    assert 'rel="icon" href="/static/favicon.svg"' in client.get("/").get_data(as_text=True)

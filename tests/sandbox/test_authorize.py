@@ -302,3 +302,11 @@ def test_provider_choice_sets_the_linking_profile(browser: Browser) -> None:
 def test_authorize_is_not_on_the_api_host(sandbox: SandboxServer) -> None:
     response = requests.get(f"{sandbox.api_url}/oauth/authorize", headers=HTML, timeout=TIMEOUT)
     assert response.status_code == 404
+
+
+def test_the_favicon_is_the_sandboxs_own(sandbox: SandboxServer, browser: Browser) -> None:
+    icon = requests.get(f"{sandbox.app_url}/favicon.ico", timeout=TIMEOUT)
+    assert icon.status_code == 200
+    assert icon.headers["Content-Type"].startswith("image/svg+xml")
+    assert icon.text.startswith("<svg")
+    assert '<link rel="icon" href="/favicon.ico"' in browser.open().text
