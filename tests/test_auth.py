@@ -39,9 +39,20 @@ def test_register_refuses_an_email_that_differs_only_in_case(app, client):
     logout(client)
     response = register(client, email="ADA@example.com ")
     assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert (
+        'An account with this email already exists. <a href="/auth/login">Log in instead</a>.'
+        in page
+    )
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(User)) == 1
+
+
+def test_the_password_rule_is_said_before_anything_is_typed(client):
+    page = client.get("/auth/register").get_data(as_text=True)
+    hint = '<p class="field-hint" id="password-hint">At least 8 characters; a long passphrase'
+    assert hint in page
+    assert 'aria-describedby="password-hint"' in page
 
 
 @pytest.mark.parametrize(

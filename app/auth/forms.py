@@ -18,6 +18,7 @@ class RegisterForm(FlaskForm):
     )
     password = PasswordField(
         "Password",
+        description="At least 8 characters; a long passphrase is welcome (up to 128).",
         validators=[
             DataRequired(),
             # NIST SP 800-63B: at least 8 characters, allow long passphrases.

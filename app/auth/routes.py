@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -28,7 +29,9 @@ def register() -> Response | tuple[str, int]:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            taken = "An account with this email already exists. Log in instead."
+            taken = Markup(
+                'An account with this email already exists. <a href="{}">Log in instead</a>.'
+            ).format(url_for("auth.login"))
             form.email.errors = [*form.email.errors, taken]
         else:
             _start_session(user, remember=False)

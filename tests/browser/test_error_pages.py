@@ -25,6 +25,9 @@ def test_dashboard_asks_a_visitor_to_log_in(page, live_app):
 def test_register_form_errors_are_tied_to_their_fields(page, live_app):
     """A rejected form says what is wrong next to each field, and screen readers hear it."""
     page.goto(f"{live_app.url}/auth/register")
+    rule = "At least 8 characters; a long passphrase is welcome (up to 128)."
+    # The rule is said before anything is typed, not only after a failure.
+    expect(page.get_by_label("Password", exact=True)).to_have_accessible_description(rule)
     page.get_by_label("Email").fill("grace@example.com")
     page.get_by_label("Password", exact=True).fill("short")
     page.get_by_label("Repeat password").fill("different")
@@ -33,7 +36,7 @@ def test_register_form_errors_are_tied_to_their_fields(page, live_app):
     expect(page).to_have_url(f"{live_app.url}/auth/register")
     password = page.get_by_label("Password", exact=True)
     expect(password).to_have_attribute("aria-invalid", "true")
-    expect(password).to_have_accessible_description("Use between 8 and 128 characters.")
+    expect(password).to_have_accessible_description(f"{rule} Use between 8 and 128 characters.")
     expect(page.get_by_label("Repeat password")).to_have_accessible_description(
         "The passwords do not match."
     )
