@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import ManagedEvent, User
+from app.models import ConnectionStatus, CronofyConnection, ManagedEvent, User
 from tests.helpers import API_URL, connect, csrf_token, register, sync_copy
 from tests.test_agenda import CALENDARS, TZ
 
@@ -165,6 +165,21 @@ def test_the_new_event_form_needs_csrf(app, connected, cronofy):
 def test_without_connections_the_form_says_to_connect_first(user_client):
     page = user_client.get("/events/new").get_data(as_text=True)
     assert "Connect a calendar first" in page
+
+
+def test_a_connection_that_needs_reconnecting_is_offered_a_reconnect(app, connected):
+    """Its calendars are gone from the form; the page says why and how to get them back."""
+    with app.app_context():
+        db.session.execute(
+            update(CronofyConnection).values(status=ConnectionStatus.NEEDS_RECONNECT)
+        )
+        db.session.commit()
+    page = connected.get("/events/new").get_data(as_text=True)
+    assert "None of your connected calendars accepts new events." in page
+    assert "ada@example.com: Cronofy no longer gives this app access" in page
+    assert page.count('action="/auth/cronofy/connect"') == 2
+    assert ">Reconnect ada@example.com</button>" in page
+    assert ">Connect another calendar</button>" in page
 
 
 def remembered_event(app, client_email="ada@example.com") -> int:
