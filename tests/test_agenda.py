@@ -391,6 +391,9 @@ def test_a_profile_without_calendars_still_shows_its_health(connected, cronofy):
     page = dashboard(connected)
     assert "ada@icloud.com" in page
     assert "Apple no longer lets Cronofy reach this account." in page
+    # The account's badge says the worst of its parts, not "Connected" beside "Disconnected".
+    assert '<span class="badge badge-warning">1 of 2 accounts disconnected</span>' in page
+    assert '<span class="badge badge-ok">Connected</span>' not in page
 
 
 def test_features_without_their_scope_are_not_called_and_offer_a_reconnect(

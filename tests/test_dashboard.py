@@ -8,6 +8,7 @@ import requests
 from responses import matchers
 from sqlalchemy import create_engine, select, update
 
+from app.dashboard.overview import ConnectionView, Profile
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection
 from app.sync.tasks import request_sync
@@ -407,3 +408,31 @@ def test_invalid_grant_after_someone_else_rotated_uses_their_token(app, connecte
     row = the_connection(app)
     assert row.status is ConnectionStatus.ACTIVE
     assert row.refresh_token == "refresh-other"
+
+
+@pytest.mark.parametrize(
+    ("needs_reconnect", "profiles_connected", "badge"),
+    [
+        (False, [True, True], ("Connected", "ok")),
+        (False, [True, False], ("1 of 2 accounts disconnected", "warning")),
+        (False, [False], ("Disconnected", "warning")),
+        (False, [False, False], ("Disconnected", "warning")),
+        (True, [True], ("Needs reconnecting", "warning")),
+        (False, [], ("Connected", "ok")),
+    ],
+)
+def test_the_account_badge_is_the_worst_state_of_its_parts(
+    needs_reconnect, profiles_connected, badge
+):
+    view = ConnectionView(
+        id=1,
+        label="ada@example.com",
+        provider_name="google",
+        scopes=frozenset(),
+        needs_reconnect=needs_reconnect,
+        profiles=[
+            Profile(f"pro_{n}", "google", f"p{n}@example.com", connected=connected)
+            for n, connected in enumerate(profiles_connected)
+        ],
+    )
+    assert view.status == badge

@@ -87,6 +87,18 @@ class ConnectionView:
     events_cover: tuple[datetime, datetime] | None = None
 
     @property
+    def status(self) -> tuple[str, str]:
+        """The account's badge, (text, "ok" or "warning"): the worst state of its parts."""
+        if self.needs_reconnect:
+            return "Needs reconnecting", "warning"
+        lost = sum(1 for p in self.profiles if not p.connected)
+        if lost and lost == len(self.profiles):
+            return "Disconnected", "warning"
+        if lost:
+            return f"{lost} of {len(self.profiles)} accounts disconnected", "warning"
+        return "Connected", "ok"
+
+    @property
     def writable_calendars(self) -> list[Calendar]:
         if "create_event" not in self.scopes:
             return []
