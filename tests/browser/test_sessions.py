@@ -58,7 +58,8 @@ def test_expired_access_tokens_are_refreshed_while_browsing(page, live_app, sand
         age_the_copy(live_app.app)  # each reload asks for a sync (run at once here)
         page.reload()
         expect_calendars(page, live)
-        expect(page.get_by_text("Connected", exact=True)).to_be_visible()
+        account = page.get_by_role("region", name=EMAIL)
+        expect(account.get_by_text("Connected", exact=True)).to_be_visible()
         expect(page.locator(".flash")).to_have_count(0)  # no error or warning of any kind
 
     log = sandbox.state.requests_log()
