@@ -9,6 +9,23 @@ document.addEventListener("submit", (event) => {
   button.textContent = "Opening Cronofy…";
 });
 
+// Offer the browser's time zone when the agenda shows another and the person has not
+// chosen one (the form is in the page, hidden, and works like Settings).
+const zoneOffer = document.querySelector("form.zone-offer");
+if (zoneOffer) {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // Compared as the browser spells zones, so aliases (Etc/UTC and UTC) count as one.
+  let shown = zoneOffer.dataset.shownZone;
+  try {
+    shown = new Intl.DateTimeFormat("en", { timeZone: shown }).resolvedOptions().timeZone;
+  } catch (error) { /* a zone this browser does not know: offer its own */ }
+  if (zone && zone !== shown) {
+    zoneOffer.querySelector("[data-browser-zone]").textContent = zone;
+    zoneOffer.querySelector("[data-use-browser-zone]").value = zone;
+    zoneOffer.hidden = false;
+  }
+}
+
 // The dashboard follows its local copy. While the tab is visible it asks, every couple of
 // seconds (twice a second during a first sync), for the copy's version: one cheap query on
 // the server, never a call to Cronofy. When the version changed, it fetches the page again

@@ -283,6 +283,33 @@ def test_the_users_time_zone_overrides_the_accounts(app, connected, cronofy):
     assert "tzid=Etc%2FUTC" in events_call.request.url  # the copy is the same in any zone
 
 
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [
+        ("europe/london", "Europe/London"),
+        ("EUROPE/LONDON", "Europe/London"),
+        ("america/new york", "America/New_York"),
+        ("  Asia/Tokyo ", "Asia/Tokyo"),
+    ],
+)
+def test_a_time_zone_is_accepted_in_any_letter_case(app, connected, typed, saved):
+    response = connected.post(
+        "/settings/time-zone", data={"time_zone": typed, "csrf_token": csrf_token(connected)}
+    )
+    assert response.location == "/dashboard"
+    with app.app_context():
+        assert db.session.scalars(select(User.time_zone)).one() == saved
+
+
+def test_the_dashboard_offers_the_browsers_zone_until_one_is_chosen(app, connected):
+    """The offer is in the page (the script shows it when the browser's zone differs)."""
+    page = dashboard(connected)
+    assert 'class="notice zone-offer"' in page and 'data-shown-zone="Asia/Tokyo"' in page
+    chosen = {"time_zone": "Asia/Tokyo", "csrf_token": csrf_token(connected)}
+    connected.post("/settings/time-zone", data=chosen)
+    assert "zone-offer" not in dashboard(connected)
+
+
 @pytest.mark.parametrize("value", ["Mars/Olympus", "../../etc/passwd", "x" * 70])
 def test_an_unknown_time_zone_is_refused(app, connected, value):
     response = connected.post(

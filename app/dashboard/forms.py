@@ -4,13 +4,13 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length, ValidationError
 
-from app.dashboard.timezones import is_time_zone
+from app.dashboard.timezones import canonical_time_zone, is_time_zone
 
 
 class TimeZoneForm(FlaskForm):
     time_zone = StringField(
         "Time zone",
-        filters=[lambda value: (value or "").strip()],
+        filters=[lambda value: canonical_time_zone((value or "").strip())],
         validators=[Length(max=64)],
         description="Leave empty to use your calendar account's time zone.",
     )

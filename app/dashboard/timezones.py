@@ -36,3 +36,15 @@ def is_time_zone(name: str) -> bool:
 @cache
 def all_time_zones() -> list[str]:
     return sorted(available_timezones())
+
+
+@cache
+def _by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in all_time_zones()}
+
+
+def canonical_time_zone(name: str) -> str:
+    """`name` as the time zone database spells it, whatever its letter case (and with spaces
+    for underscores): "europe/london" is Europe/London. Unknown names come back as they are."""
+    folded = name.strip().replace(" ", "_").casefold()
+    return _by_folded_name().get(folded, name)

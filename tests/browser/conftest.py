@@ -47,8 +47,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh profile per test: no cookies or storage carried over."""
-    context = browser.new_context(viewport=VIEWPORT)
+    """A fresh profile per test: no cookies or storage carried over, and in UTC whatever the
+    machine's zone (the dashboard offers a browser in another zone its own)."""
+    context = browser.new_context(viewport=VIEWPORT, timezone_id="Etc/UTC")
     yield context
     context.close()
 
