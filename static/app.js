@@ -9,6 +9,30 @@ document.addEventListener("submit", (event) => {
   button.textContent = "Opening Cronofy…";
 });
 
+// What cannot be undone asks once. Each such action is a link to a confirmation page; with
+// this script it opens the page's dialog instead, with the same words (the link carries
+// them). The dialog is modal: Escape or Cancel closes it, and focus goes back to the link.
+const confirmDialog = document.getElementById("confirm-dialog");
+if (confirmDialog && typeof confirmDialog.showModal === "function") {
+  let opener = null;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-confirm-action]");
+    if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey) return;
+    event.preventDefault();
+    opener = link;
+    confirmDialog.querySelector("#confirm-question").textContent = link.dataset.confirmQuestion;
+    confirmDialog.querySelector("#confirm-consequence").textContent = link.dataset.confirmConsequence;
+    confirmDialog.querySelector("form").action = link.dataset.confirmAction;
+    confirmDialog.querySelector("[data-confirm-submit]").textContent = link.dataset.confirmLabel;
+    confirmDialog.showModal();
+  });
+  confirmDialog.querySelector("[data-confirm-cancel]").addEventListener("click", () => confirmDialog.close());
+  confirmDialog.addEventListener("close", () => {
+    if (opener && document.contains(opener)) opener.focus();
+    opener = null;
+  });
+}
+
 // Offer the browser's time zone when the agenda shows another and the person has not
 // chosen one (the form is in the page, hidden, and works like Settings).
 const zoneOffer = document.querySelector("form.zone-offer");

@@ -365,8 +365,9 @@ def test_events_created_here_are_marked_and_deletable(app, connected, cronofy):
     )
     today_html = day_sections(dashboard(connected))["Today"]
     assert today_html.count("Created here") == 2
-    assert f'action="/events/{local_id}/delete"' in today_html
-    assert today_html.count("/delete") == 1  # only the one this user's records know
+    assert f'href="/events/{local_id}/delete"' in today_html
+    assert f'data-confirm-action="/events/{local_id}/delete"' in today_html
+    assert today_html.count(' href="/events/') == 1  # only the one this user's records know
 
 
 def test_a_disconnected_profile_is_flagged_with_the_relink_link(connected, cronofy):

@@ -218,7 +218,30 @@ def test_deleting_an_event_deletes_it_at_cronofy_and_here(app, connected, cronof
         assert ("success", "Deleted “Planning”.") in session["_flashes"]
 
 
+def test_deleting_asks_first_naming_the_event(app, connected, cronofy):
+    """A GET is the question (for browsers without JavaScript), never the act."""
+    event_id = remembered_event(app)
+    page = connected.get(f"/events/{event_id}/delete")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<h1>Delete “Planning”?</h1>" in text
+    assert "cannot be undone." in text
+    assert f'<form method="post" action="/events/{event_id}/delete"' in text
+    assert [c for c in cronofy.calls if c.request.method == "DELETE"] == []
+    assert len(managed_events(app)) == 1
+
+
+def test_a_title_with_markup_is_only_text_in_the_question(app, connected, cronofy):
+    event_id = remembered_event(app)
+    with app.app_context():
+        db.session.get(ManagedEvent, event_id).summary = '<img src=x onerror="alert(1)">'
+        db.session.commit()
+    text = connected.get(f"/events/{event_id}/delete").get_data(as_text=True)
+    assert "<img src=x" not in text and "&lt;img src=x" in text
+
+
 def test_deleting_an_unknown_event_is_a_404(app, connected, cronofy):
+    assert connected.get("/events/424242/delete").status_code == 404
     assert delete(connected, 424242).status_code == 404
     assert [c for c in cronofy.calls if c.request.method == "DELETE"] == []
 
@@ -227,6 +250,7 @@ def test_another_users_event_cannot_be_deleted(app, connected, cronofy):
     event_id = remembered_event(app)
     intruder = app.test_client()
     register(intruder, email="intruder@example.com")
+    assert intruder.get(f"/events/{event_id}/delete").status_code == 404
     assert delete(intruder, event_id).status_code == 404
     assert len(managed_events(app)) == 1
 
@@ -254,7 +278,6 @@ def test_a_failed_delete_keeps_the_record(app, connected, cronofy, mock):
 
 def test_delete_needs_post_and_csrf(app, connected):
     event_id = remembered_event(app)
-    assert connected.get(f"/events/{event_id}/delete").status_code == 405
     assert connected.post(f"/events/{event_id}/delete").status_code == 400
     assert len(managed_events(app)) == 1
 

@@ -4,7 +4,16 @@ from collections.abc import Callable
 
 import requests
 from authlib.integrations.base_client import OAuthError
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -145,17 +154,25 @@ def _remember_time_zone(connection: CronofyConnection) -> None:
         db.session.commit()
 
 
+@bp.get("/connections/<int:connection_id>/disconnect")
+@login_required
+def confirm_disconnect(connection_id: int) -> str:
+    """Ask once before revoking (without JavaScript; the dashboard asks in a dialog)."""
+    connection = _own_connection(connection_id)
+    return render_template(
+        "confirm_disconnect.html",
+        account=connection.label,
+        action=url_for("cronofy.disconnect", connection_id=connection.id),
+    )
+
+
 @bp.post("/connections/<int:connection_id>/disconnect")
 @login_required
 def disconnect(connection_id: int) -> Response:
     """Revoke the authorization at Cronofy, then forget its tokens here."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    connection = db.session.scalar(
-        select(CronofyConnection).filter_by(id=connection_id, user_id=current_user.id)
-    )
-    if connection is None:
-        abort(404)
+    connection = _own_connection(connection_id)
     label, refresh_token = connection.label, connection.refresh_token
     close_channel(connection)  # before revoking: afterwards its token could not
     revoked = False
@@ -177,6 +194,16 @@ def disconnect(connection_id: int) -> Response:
             "warning",
         )
     return redirect(url_for("dashboard.index"))
+
+
+def _own_connection(connection_id: int) -> CronofyConnection:
+    """The signed-in user's connection with this id; 404 for anyone else's."""
+    connection = db.session.scalar(
+        select(CronofyConnection).filter_by(id=connection_id, user_id=current_user.id)
+    )
+    if connection is None:
+        abort(404)
+    return connection
 
 
 def _in_background(task: Callable[[int], object], connection_id: int) -> None:

@@ -96,15 +96,25 @@ def _create(form: EventForm, time_zone: str) -> int | None:
     return None
 
 
+@bp.get("/<int:event_id>/delete")
+@login_required
+def confirm_delete(event_id: int) -> str:
+    """Ask once before deleting (without JavaScript; the dashboard asks in a dialog)."""
+    event = _own_event(event_id)
+    return render_template(
+        "events/confirm_delete.html",
+        summary=event.summary,
+        action=url_for("events.delete", event_id=event.id),
+    )
+
+
 @bp.post("/<int:event_id>/delete")
 @login_required
 def delete(event_id: int) -> Response:
     """Delete an event this app created, at Cronofy and here."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    event = db.session.scalar(select(ManagedEvent).filter_by(id=event_id, user_id=current_user.id))
-    if event is None:
-        abort(404)
+    event = _own_event(event_id)
     connection = event.connection
     if "delete_event" not in connection.scopes:
         flash("This connection was not allowed to delete events. Reconnect to allow it.", "error")
@@ -132,3 +142,11 @@ def delete(event_id: int) -> Response:
 def _utc(moment: datetime) -> str:
     """Cronofy's time format: UTC, no fractional seconds."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _own_event(event_id: int) -> ManagedEvent:
+    """An event the signed-in user created here; 404 for anyone else's."""
+    event = db.session.scalar(select(ManagedEvent).filter_by(id=event_id, user_id=current_user.id))
+    if event is None:
+        abort(404)
+    return event

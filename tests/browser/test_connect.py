@@ -75,7 +75,10 @@ def test_disconnect_returns_to_the_empty_state(page, live_app, sandbox):
     register(page, live_app.url, EMAIL)
     connect(page, live_app, sandbox)
 
-    page.get_by_role("button", name="Disconnect").click()
+    page.get_by_role("link", name=f"Disconnect {EMAIL}").click()
+    dialog = page.get_by_role("dialog", name=f"Disconnect {EMAIL}?")
+    expect(dialog).to_be_visible()
+    page.get_by_role("dialog").get_by_role("button", name="Disconnect").click()
     expect(page).to_have_url(f"{live_app.url}/dashboard")
     expect(page.get_by_role("status")).to_have_text(f"Disconnected {EMAIL}.")
     expect(page.get_by_role("heading", name="No calendar connected yet")).to_be_visible()
@@ -99,3 +102,43 @@ def test_back_to_the_consent_page_and_allow_again_is_no_false_alarm(page, live_a
     expect(page.get_by_role("alert")).to_have_count(0)
     expect(page.get_by_role("region", name=EMAIL)).to_be_visible()
     audit(page)
+
+
+def test_disconnect_asks_once_in_a_dialog_that_the_keyboard_can_leave(page, live_app, sandbox):
+    """Disconnect cannot be undone: the dialog names the account, Escape keeps it."""
+    register(page, live_app.url, EMAIL)
+    connect(page, live_app, sandbox)
+    link = page.get_by_role("link", name=f"Disconnect {EMAIL}")
+    link.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name=f"Disconnect {EMAIL}?")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("revoked at Cronofy")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    audit(page)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(link).to_be_focused()  # back where the person was
+    expect(page.get_by_role("region", name=EMAIL)).to_be_visible()
+    # The page a browser without JavaScript gets instead passes the audit too.
+    page.goto(live_app.url + (link.get_attribute("href") or ""))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Disconnect {EMAIL}?")
+    audit(page)
+    assert not [e for e in sandbox.state.requests_log() if e["path"] == "/oauth/token/revoke"]
+
+
+def test_without_javascript_disconnect_asks_on_a_page(browser, live_app, sandbox):
+    context = browser.new_context(java_script_enabled=False, timezone_id="Etc/UTC")
+    page = context.new_page()
+    try:
+        register(page, live_app.url, EMAIL)
+        connect(page, live_app, sandbox)
+        page.get_by_role("link", name=f"Disconnect {EMAIL}").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Disconnect {EMAIL}?")
+        page.get_by_role("link", name="Cancel").click()
+        expect(page.get_by_role("region", name=EMAIL)).to_be_visible()
+        page.get_by_role("link", name=f"Disconnect {EMAIL}").click()
+        page.get_by_role("button", name="Disconnect").click()
+        expect(page.get_by_role("status")).to_have_text(f"Disconnected {EMAIL}.")
+    finally:
+        context.close()

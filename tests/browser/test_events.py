@@ -58,7 +58,15 @@ def test_create_an_event_see_it_and_delete_it(page, live_app, sandbox, clock):
     expect(event.get_by_text("Created here")).to_be_visible()
     audit(page)
 
-    event.get_by_role("button", name=f"Delete {TITLE}").click()
+    event.get_by_role("link", name=f"Delete {TITLE}").click()
+    dialog = page.get_by_role("dialog", name=f"Delete “{TITLE}”?")
+    expect(dialog).to_contain_text("cannot be undone")
+    audit(page)
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(event).to_have_count(1)  # nothing happened
+    event.get_by_role("link", name=f"Delete {TITLE}").click()
+    dialog.get_by_role("button", name="Delete").click()
     expect(page).to_have_url(f"{live_app.url}/dashboard")
     expect(page.get_by_role("status")).to_have_text(f"Deleted “{TITLE}”.")
     expect(page.locator("li.event").filter(has_text=TITLE)).to_have_count(0)

@@ -34,7 +34,7 @@ def test_pages_fit_a_phone_screen(page, live_app, sandbox):
     fits_the_width(page)
     within_the_screen(page, page.get_by_role("link", name="New event"))
     within_the_screen(page, page.get_by_role("button", name="Connect another calendar"))
-    within_the_screen(page, page.get_by_role("button", name=f"Disconnect {EMAIL}"))
+    within_the_screen(page, page.get_by_role("link", name=f"Disconnect {EMAIL}"))
     within_the_screen(page, page.get_by_role("button", name="Log out"))
     # The accounts are listed before the week, each a jump to its card and its Disconnect.
     accounts = page.get_by_role("navigation", name="Your calendar accounts")
@@ -42,7 +42,7 @@ def test_pages_fit_a_phone_screen(page, live_app, sandbox):
     agenda = page.get_by_role("heading", name="Next 7 days")
     assert accounts.bounding_box()["y"] < agenda.bounding_box()["y"]
     accounts.get_by_role("link", name=EMAIL).click()
-    expect(page.get_by_role("button", name=f"Disconnect {EMAIL}")).to_be_in_viewport()
+    expect(page.get_by_role("link", name=f"Disconnect {EMAIL}")).to_be_in_viewport()
     audit(page)
 
     page.get_by_role("link", name="New event").click()
@@ -60,4 +60,4 @@ def test_the_accounts_summary_is_only_for_narrow_screens(page, live_app, sandbox
     register(page, live_app.url, EMAIL)
     connect(page, live_app.url, sandbox.app_url, EMAIL)
     expect(page.get_by_role("navigation", name="Your calendar accounts")).to_be_hidden()
-    expect(page.get_by_role("button", name=f"Disconnect {EMAIL}")).to_be_in_viewport()
+    expect(page.get_by_role("link", name=f"Disconnect {EMAIL}")).to_be_in_viewport()
