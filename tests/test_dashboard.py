@@ -8,7 +8,9 @@ import requests
 from responses import matchers
 from sqlalchemy import create_engine, select, update
 
-from app.dashboard.overview import ConnectionView, Profile
+from app.dashboard.agenda import AgendaEvent
+from app.dashboard.overview import Calendar, ConnectionView, Profile, name_shared_calendars
+from app.dashboard.routes import breakable
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection
 from app.sync.tasks import request_sync
@@ -436,3 +438,47 @@ def test_the_account_badge_is_the_worst_state_of_its_parts(
         ],
     )
     assert view.status == badge
+
+
+def test_calendars_that_share_a_name_say_whose_they_are():
+    """Two accounts' "Work" calendars (and their events) are told apart in text."""
+    start = datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+    def view(n: int, profile: str, calendars: list[tuple[str, str]]) -> ConnectionView:
+        return ConnectionView(
+            id=n,
+            label=profile,
+            provider_name="google",
+            scopes=frozenset(),
+            profiles=[
+                Profile(
+                    f"pro_{n}",
+                    "google",
+                    profile,
+                    calendars=[Calendar(cid, name, False, False) for cid, name in calendars],
+                )
+            ],
+            events=[
+                AgendaEvent("Stand-up", cid, name, False, start, start) for cid, name in calendars
+            ],
+        )
+
+    views = [
+        view(1, "ada@gmail.com", [("cal_1", "Work"), ("cal_2", "Family")]),
+        view(2, "ada@example.org", [("cal_3", "work")]),
+    ]
+    name_shared_calendars(views)
+    labels = [c.label for v in views for p in v.profiles for c in p.calendars]
+    assert labels == ["Work (ada@gmail.com)", "Family", "work (ada@example.org)"]
+    assert [e.account for v in views for e in v.events] == [
+        "ada@gmail.com",
+        None,
+        "ada@example.org",
+    ]
+
+
+def test_long_addresses_may_wrap_after_their_at_and_dots_only():
+    assert str(breakable("a.very.long@example.org")) == (
+        "a.<wbr>very.<wbr>long@<wbr>example.<wbr>org"
+    )
+    assert str(breakable("<b>@x")) == "&lt;b&gt;@<wbr>x"  # escaped, whatever it holds

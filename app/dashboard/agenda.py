@@ -23,6 +23,7 @@ class AgendaEvent:
     created_by_app: bool = False
     can_delete: bool = False
     colour: int = 0  # its calendar's
+    account: str | None = None  # whose calendar, when its name is shared with another's
 
     @property
     def first_day(self) -> date:

@@ -7,6 +7,7 @@ was never loaded. An unknown day is never shown as a free one.
 """
 
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -41,6 +42,13 @@ class Calendar:
     primary: bool
     readonly: bool
     colour: int = 0  # one of COLOURS, the same on every page (see assign_colours)
+    # Whose it is (the profile's name), when another connected calendar has the same name.
+    account: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Its name, and whose it is when the name alone is ambiguous."""
+        return f"{self.name} ({self.account})" if self.account else self.name
 
 
 @dataclass
@@ -129,6 +137,7 @@ def build_overview(
     by_event_id = {m.event_id: m for m in managed}
     views = [_view(copy, tz, by_event_id, now) for copy in copies]
     assign_colours(views)
+    name_shared_calendars(views)
     today = now.astimezone(tz).date()
     days = build_days([e for view in views for e in view.events], today)
     for day in days:
@@ -243,6 +252,27 @@ def _day_known(day: date, tz: ZoneInfo, views: list[ConnectionView]) -> bool:
         if cover is None or not (cover[0] <= start and end <= cover[1]):
             return False
     return True
+
+
+def name_shared_calendars(views: list[ConnectionView]) -> None:
+    """Where calendars share a name (two accounts' "Work"), say in text whose each is, on the
+    calendar and its events: colour alone must not tell them apart."""
+    counts = Counter(c.name.casefold() for v in views for p in v.profiles for c in p.calendars)
+    owners: dict[str, str] = {}
+    for view in views:
+        for profile in view.profiles:
+            for calendar in profile.calendars:
+                if counts[calendar.name.casefold()] > 1:
+                    owners[calendar.calendar_id] = profile.profile_name
+            profile.calendars = [
+                replace(c, account=owners[c.calendar_id]) if c.calendar_id in owners else c
+                for c in profile.calendars
+            ]
+    for view in views:
+        view.events = [
+            replace(e, account=owners[e.calendar_id]) if e.calendar_id in owners else e
+            for e in view.events
+        ]
 
 
 COLOURS = 10  # cal-colour-0 … cal-colour-9 in static/style.css

@@ -1,7 +1,10 @@
 """The landing page, the dashboard, and the agenda's time zone setting."""
 
+import re
+
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from app.dashboard import bp
@@ -71,6 +74,12 @@ def set_time_zone() -> Response | tuple[str, int]:
         time_zones=all_time_zones(),
         current=user_time_zone(current_user),
     ), 422
+
+
+@bp.app_template_filter("breakable")
+def breakable(text: str) -> Markup:
+    """An address that may wrap after its @ and its dots, not in the middle of a word."""
+    return Markup("<wbr>").join(re.split(r"(?<=[@.])", text))  # each part escaped
 
 
 @bp.app_template_filter("provider")

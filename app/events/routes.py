@@ -28,7 +28,7 @@ def new() -> Response | tuple[str, int]:
     overview, _ = current_overview(current_user)  # the calendars come from the local copy
     form = EventForm()
     form.calendar.choices = [
-        SelectChoice(f"{view.id}:{calendar.calendar_id}", calendar.name, optgroup=view.label)
+        SelectChoice(f"{view.id}:{calendar.calendar_id}", calendar.label, optgroup=view.label)
         for view in overview.connections
         for calendar in view.writable_calendars
     ]
