@@ -325,3 +325,32 @@ def test_a_created_event_shows_at_once_from_the_copy_and_a_deleted_one_goes(
     assert "Deleted “Planned here”." in page
     assert '<span class="event-summary">Planned here</span>' not in page
     assert [c.request.method for c in cronofy.calls] == ["POST", "DELETE"]
+
+
+def test_events_created_here_are_listed_whatever_their_date(app, connected, cronofy, clock):
+    """The agenda shows seven days; this list shows every event created here, to delete."""
+    with app.app_context():
+        user = db.session.scalars(select(User).filter_by(email="ada@example.com")).one()
+        for n, (summary, days) in enumerate([("Next spring", 120), ("Last month", -30)]):
+            db.session.add(
+                ManagedEvent(
+                    user_id=user.id,
+                    connection_id=user.connections[0].id,
+                    calendar_id="cal_work",
+                    event_id=f"cc-{n}",
+                    summary=summary,
+                    starts_at=clock.now() + timedelta(days=days),
+                )
+            )
+        db.session.commit()
+    intruder = app.test_client()
+    register(intruder, email="intruder@example.com")
+    assert "Next spring" not in intruder.get("/events/").get_data(as_text=True)
+
+    page = connected.get("/events/").get_data(as_text=True)
+    assert page.index("Last month") < page.index("Next spring")  # oldest first
+    assert page.count('data-confirm-question="Delete') == 2
+    assert "Past</span>" in page.split("Last month")[0].rsplit("<li>", 1)[-1]
+    assert "Work · ada@<wbr>example.<wbr>com" in page
+    assert len(cronofy.calls) == 0  # from the local copy and records only
+    assert 'href="/events/"' in connected.get("/dashboard").get_data(as_text=True)

@@ -1,7 +1,9 @@
 """Create an event in a connected calendar; delete one this app created."""
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -19,6 +21,49 @@ from app.extensions import db
 from app.forms import EmptyForm
 from app.models import CronofyConnection, ManagedEvent
 from app.sync.store import record_created_event, record_deleted_event
+
+
+@dataclass(frozen=True)
+class CreatedEvent:
+    """One row of the list of events created here."""
+
+    id: int
+    summary: str
+    starts: datetime  # in the user's time zone
+    calendar: str
+    account: str
+    past: bool
+
+
+@bp.get("/")
+@login_required
+def mine() -> str:
+    """Every event created here, whatever its date: the agenda shows only seven days."""
+    overview, _ = current_overview(current_user)  # calendar names and the time zone
+    names = {
+        (view.id, calendar.calendar_id): calendar.label
+        for view in overview.connections
+        for profile in view.profiles
+        for calendar in profile.calendars
+    }
+    tz = ZoneInfo(overview.time_zone)
+    events = db.session.scalars(
+        select(ManagedEvent)
+        .filter_by(user_id=current_user.id)
+        .order_by(ManagedEvent.starts_at, ManagedEvent.id)
+    ).all()
+    rows = [
+        CreatedEvent(
+            id=event.id,
+            summary=event.summary,
+            starts=event.starts_at.astimezone(tz),
+            calendar=names.get((event.connection_id, event.calendar_id), "a calendar"),
+            account=event.connection.label,
+            past=event.starts_at < datetime.now(UTC),
+        )
+        for event in events
+    ]
+    return render_template("events/mine.html", events=rows, time_zone=overview.time_zone)
 
 
 @bp.route("/new", methods=["GET", "POST"])

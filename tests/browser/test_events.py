@@ -58,6 +58,13 @@ def test_create_an_event_see_it_and_delete_it(page, live_app, sandbox, clock):
     expect(event.get_by_text("Created here")).to_be_visible()
     audit(page)
 
+    # Listed with the events created here, whatever their date, with its own Delete.
+    page.get_by_role("link", name="Events you created").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Events you created")
+    expect(page.get_by_role("link", name=f"Delete {TITLE}")).to_be_visible()
+    audit(page)
+    page.get_by_role("link", name="Back to the dashboard").click()
+
     event.get_by_role("link", name=f"Delete {TITLE}").click()
     dialog = page.get_by_role("dialog", name=f"Delete “{TITLE}”?")
     expect(dialog).to_contain_text("cannot be undone")
