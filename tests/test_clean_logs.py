@@ -143,6 +143,7 @@ def test_the_whole_flow_logs_no_secret(database_url, sandbox, caplog):
         assert "did not send an authorization code" in visitor.text
         queries.append(f"state={state}")
         visitor.get(f"{base}/dashboard")
+        visitor.follow("Disconnect")
         visitor.press("Disconnect")
         assert "Disconnected grace@example.com." in visitor.text
         # The session ended while the user was at Cronofy.

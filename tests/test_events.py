@@ -48,6 +48,8 @@ def new_event(client, app, cronofy, **changes):
         "start_date": "2026-12-01",
         "start_time": "09:30",
         "duration": "45",
+        # A fixed date, so whether it is past depends on the day: asked once (tested below).
+        "past_confirmed": "yes",
         "csrf_token": csrf_token(client),
     }
     data.update(changes)
@@ -354,3 +356,28 @@ def test_events_created_here_are_listed_whatever_their_date(app, connected, cron
     assert "Work · ada@<wbr>example.<wbr>com" in page
     assert len(cronofy.calls) == 0  # from the local copy and records only
     assert 'href="/events/"' in connected.get("/dashboard").get_data(as_text=True)
+
+
+def test_a_start_in_the_past_is_asked_about_once(app, connected, cronofy, clock):
+    """Most likely a slip: the form says so, keeps what was typed, and creates it only when
+    the person presses on."""
+    yesterday = (clock.now().astimezone(ZoneInfo(TZ)) - timedelta(days=1)).date().isoformat()
+    page = new_event(connected, app, cronofy, start_date=yesterday, past_confirmed="")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "is in the past." in text
+    assert ">Create it anyway</button>" in text
+    assert 'name="past_confirmed" type="hidden" value="yes"' in text
+    assert upserts(cronofy) == [] and managed_events(app) == []
+
+    cronofy.post(WORK_EVENTS_URL, status=202, body="")
+    created = new_event(connected, app, cronofy, start_date=yesterday, past_confirmed="yes")
+    assert created.status_code == 302
+    assert len(upserts(cronofy)) == 1 and len(managed_events(app)) == 1
+
+
+def test_a_start_in_the_future_is_not_asked_about(app, connected, cronofy, clock):
+    tomorrow = (clock.now().astimezone(ZoneInfo(TZ)) + timedelta(days=1)).date().isoformat()
+    cronofy.post(WORK_EVENTS_URL, status=202, body="")
+    response = new_event(connected, app, cronofy, start_date=tomorrow, past_confirmed="")
+    assert response.status_code == 302

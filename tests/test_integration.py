@@ -44,6 +44,7 @@ def test_register_connect_see_calendars_disconnect(live_app, sandbox):
         ("api", "authorization_code", False, 200)
     ]
 
+    visitor.follow("Disconnect")
     visitor.press("Disconnect")
     assert visitor.page.url == f"{live_app.url}/dashboard"
     assert "Disconnected grace@example.com." in visitor.text
@@ -160,6 +161,8 @@ def test_the_agenda_create_and_delete_an_event(live_app, sandbox, clock):
     assert visitor.text.count(listed) == 1
     assert "Created here" in visitor.text
 
+    visitor.follow("Delete")
+    assert "<h1>Delete “Sandbox planning session”?</h1>" in visitor.text
     visitor.press("Delete")
     assert "Deleted “Sandbox planning session”." in visitor.text
     assert listed not in visitor.text

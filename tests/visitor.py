@@ -1,5 +1,6 @@
 """A browser without JavaScript, for integration tests: follows redirects, submits forms."""
 
+import html
 import re
 import time
 from dataclasses import dataclass, field
@@ -96,6 +97,15 @@ class Visitor:
         else:
             self.page = self.session.request(form.method, url, data=data, timeout=10)
         return self.page
+
+    def follow(self, label: str) -> requests.Response:
+        """Follow the link whose text is `label` on the current page (the first one)."""
+        assert self.page is not None
+        links = re.finditer(r'<a\b[^>]*\bhref="([^"]*)"[^>]*>(.*?)</a>', self.page.text, re.S)
+        for match in links:
+            if re.sub(r"<[^>]+>|\s+", " ", match.group(2)).strip() == label:
+                return self.get(urljoin(self.page.url, html.unescape(match.group(1))))
+        raise AssertionError(f"no link {label!r} on {self.page.url}")
 
     def reload_until(self, text: str, timeout: float = 10.0) -> requests.Response:
         """Reload the page until it shows `text` (a background job lands), as a person would."""

@@ -5,7 +5,7 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates it
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -35,6 +35,8 @@ class EventForm(FlaskForm):
     start_date = DateField("Date", validators=[InputRequired()])
     start_time = TimeField("Start time", validators=[InputRequired()])
     duration = SelectField("Duration", choices=DURATIONS, coerce=int, default=30)
+    # Set once the person was told the start is in the past and pressed on.
+    past_confirmed = HiddenField()
 
     # Where Cronofy's 422 field names land on this form.
     CRONOFY_FIELDS: ClassVar[dict[str, str]] = {

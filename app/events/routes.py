@@ -77,17 +77,23 @@ def new() -> Response | tuple[str, int]:
         for view in overview.connections
         for calendar in view.writable_calendars
     ]
-    status = 200
+    status, past = 200, None
     if not form.is_submitted():
         form.suggest_start(overview.time_zone)
     elif form.validate():
-        failed_with = _create(form, overview.time_zone)
-        if failed_with is None:
-            return redirect(url_for("dashboard.index"))
-        status = failed_with
+        start = form.start_instant(overview.time_zone)
+        if start is not None and start < datetime.now(UTC) and form.past_confirmed.data != "yes":
+            # Most likely a slip (a date last year, say): ask once before creating it.
+            past = start.astimezone(ZoneInfo(overview.time_zone))
+            form.past_confirmed.data = "yes"
+        else:
+            failed_with = _create(form, overview.time_zone)
+            if failed_with is None:
+                return redirect(url_for("dashboard.index"))
+            status = failed_with
     else:
         status = 422
-    return render_template("events/new.html", form=form, overview=overview), status
+    return render_template("events/new.html", form=form, overview=overview, past=past), status
 
 
 def _create(form: EventForm, time_zone: str) -> int | None:
