@@ -4,7 +4,8 @@ Run with `make screenshots` (or give another output directory as the argument). 
 the app on a throwaway SQLite database and the sandbox on free ports, walks the connect flow
 as a new user at desktop width, and saves the landing page, the sandbox's consent page, the
 new-event form, the dashboard with calendars and an event created here (also at phone
-width), the dashboard during a Cronofy outage (last known data, as of when, and why), and a
+width), the question Disconnect asks, the dashboard with two accounts whose calendars share
+names, the dashboard during a Cronofy outage (last known data, as of when, and why), and a
 404 page. Background syncs run at once here, inside the request that asks for them.
 """
 
@@ -35,6 +36,7 @@ from tests.live import LiveApp  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 EMAIL = "grace@example.com"
+SECOND_EMAIL = "grace.hopper@example.org"
 PHONE = {"width": 375, "height": 740}
 
 
@@ -99,8 +101,19 @@ def shoot(page, app_url: str, out: Path) -> None:
     expect(page.get_by_role("status")).to_have_text("Created “Design review”.")
     save(page, out, "dashboard")
     page.set_viewport_size(PHONE)
-    save(page, out, "dashboard-mobile", full_page=False)  # one phone screen
+    save(page, out, "dashboard-mobile", full_page=False)  # one phone screen: accounts first
     page.set_viewport_size(VIEWPORT)
+
+    page.get_by_role("link", name=f"Disconnect {EMAIL}").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    save(page, out, "confirm-disconnect", full_page=False)
+    page.keyboard.press("Escape")
+
+    page.get_by_role("button", name="Connect another calendar").click()
+    allow(page, SECOND_EMAIL)
+    expect(page.get_by_role("status")).to_have_text(f"Connected {SECOND_EMAIL}.")
+    expect(page.locator(".event-account").first).to_be_visible()
+    save(page, out, "two-accounts")
 
     page.goto(f"{app_url}/no-such-page")
     expect(page.get_by_role("heading", level=1)).to_have_text("Not Found")
