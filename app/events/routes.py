@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates it
 
@@ -50,6 +51,7 @@ def mine() -> str:
     events = db.session.scalars(
         select(ManagedEvent)
         .filter_by(user_id=current_user.id)
+        .options(selectinload(ManagedEvent.connection))  # one query for all their accounts
         .order_by(ManagedEvent.starts_at, ManagedEvent.id)
     ).all()
     rows = [
