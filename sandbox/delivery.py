@@ -58,6 +58,7 @@ class Delivery:
     attempts: int = 0
     first_attempt: float | None = None
     held: bool = False  # a reordered notification, waiting to be overtaken
+    generation: int = 0  # the queue's, when it was sent: a clear() drops its retries
 
 
 @dataclass(order=True)
@@ -85,6 +86,7 @@ class Deliveries:
         self._faults: list[DeliveryFault] = []
         self._log: deque[dict[str, Any]] = deque(maxlen=LOG_LIMIT)
         self._threads: list[threading.Thread] = []
+        self._generation = 0  # bumped by clear(): what was in flight then is not retried
 
     # ----- what the state calls ------------------------------------------------------------
 
@@ -98,6 +100,7 @@ class Deliveries:
                 body,
                 header_value(body, secrets),
                 time.monotonic(),
+                generation=self._generation,
             )
             fault = self._take_fault(channel.channel_id)
             if fault == "drop":
@@ -115,7 +118,13 @@ class Deliveries:
             self._release(overtaken, after=delivery)
             if fault == "duplicate":
                 twin = Delivery(
-                    next(self._numbers), channel, kind, body, delivery.header, delivery.due
+                    next(self._numbers),
+                    channel,
+                    kind,
+                    body,
+                    delivery.header,
+                    delivery.due,
+                    generation=self._generation,
                 )
                 self._push(twin)
             self._start_workers()
@@ -141,8 +150,10 @@ class Deliveries:
             return [dict(entry) for entry in self._log]
 
     def clear(self) -> None:
-        """Forget queued notifications, faults and the log (a reset of the sandbox)."""
+        """Forget queued notifications, faults and the log (a reset of the sandbox, or its
+        stop): one in flight finishes, and is not retried."""
         with self._condition:
+            self._generation += 1
             self._queue.clear()
             self._faults.clear()
             self._log.clear()
@@ -268,7 +279,7 @@ class Deliveries:
             self._on_give_up(delivery.channel)  # before the channel counts as idle again
         with self._condition:
             self._record(delivery, status, finished - started, outcome)
-            if outcome == "retrying":
+            if outcome == "retrying" and delivery.generation == self._generation:
                 delivery.due = finished + delay
                 self._push(delivery)
             self._busy.discard(delivery.channel.channel_id)

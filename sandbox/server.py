@@ -70,7 +70,9 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and release both ports."""
+        """Stop serving, release both ports, and send no more notifications (a delivery
+        being retried would otherwise go on from its thread, long after)."""
+        self.state.deliveries.clear()
         for server in self._servers:
             server.shutdown()
             server.server_close()

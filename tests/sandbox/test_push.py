@@ -409,3 +409,17 @@ def test_deliveries_are_readable_and_clearable_over_http(
     assert entry["duration_ms"] >= 0
     requests.delete(f"{sandbox.api_url}/_sandbox/deliveries", timeout=TIMEOUT)
     assert sandbox.state.deliveries.log() == []
+
+
+def test_a_stopped_sandbox_sends_nothing_more(sandbox: SandboxServer, api: Api, receiver) -> None:
+    """A notification being retried must not go on from its thread after the sandbox stops
+    (in a test run, it would land in a later test)."""
+    receiver.answer(*[503] * 50)  # retried after 1, 2, 4… seconds, for a day
+    create_channel(api, receiver.url)
+    receiver.wait_for(1)
+    sandbox.stop()
+    time.sleep(0.3)  # the attempt in flight is recorded
+    attempts = len(sandbox.state.deliveries.log())
+    time.sleep(1.5)  # past the first retry's moment
+    assert len(sandbox.state.deliveries.log()) == attempts
+    assert sandbox.state.deliveries.wait_idle(timeout=1)
