@@ -35,6 +35,15 @@ def test_server_urls_and_context_manager() -> None:
         requests.get(server.api_url + "/_sandbox/settings", timeout=TIMEOUT)
 
 
+def test_stopping_drops_the_notifications_waiting_to_be_sent(monkeypatch) -> None:
+    state = SandboxState()
+    cleared = []
+    monkeypatch.setattr(state.deliveries, "clear", lambda: cleared.append(True))
+    with SandboxServer(state):
+        pass
+    assert cleared == [True]
+
+
 def test_default_state() -> None:
     state = SandboxState()
     assert (state.client_id, state.client_secret) == ("sandbox-client", "sandbox-secret")
