@@ -84,7 +84,9 @@ def new() -> Response | tuple[str, int]:
         form.suggest_start(overview.time_zone)
     elif form.validate():
         start = form.start_instant(overview.time_zone)
-        if start is not None and start < datetime.now(UTC) and form.past_confirmed.data != "yes":
+        if start is None:
+            status = 422  # a time the clocks skip: the field says so
+        elif start < datetime.now(UTC) and form.past_confirmed.data != "yes":
             # Most likely a slip (a date last year, say): ask once before creating it.
             past = start.astimezone(ZoneInfo(overview.time_zone))
             form.past_confirmed.data = "yes"
