@@ -3,20 +3,7 @@
 import pytest
 
 from app.cronofy.signatures import expected_signature, signed_by
-
-BODY = b'{"example":"well-known"}'
-OLD = "CRN_NggYusqPGLxwjw5FHOJYOqSrTPNXy8WQf14OID"
-NEW = "CRN_nGlYDFXwfSXgB9rvGNBJyfE454GGPtWIbNuPwr"
-VECTORS = [
-    ("pDY0Oi7TJSP2hfNmZNkm5", "6r2/HjBkqymGegX0wOfifieeUXbbHwtV/LohHS+jv6c="),
-    (OLD, "5DxentQi5YSXODEzTVv06sRwJ3pULIz1KrYv20qxEK0="),
-    (NEW, "BmQmWVuZ70ILWjr1CAt5oC7YOolgnku4WZtlrKfx/6k="),
-    ("opposable thumbs", "38ArsN7+J/O8joGsgirVEdV16a/+eb+5QgHGIiuv4hk="),
-    (
-        "aPPwd-ASDFAsdfasdfasdfsadfasdfASDFSADF_asdfasdfasdf",
-        "0g6bhIumRlRffctPXuASSl3u6AXOxnYRw+hiTp7IvTg=",
-    ),
-]
+from tests.hmac_vectors import BODY, NEW, OLD, VECTORS
 
 
 @pytest.mark.parametrize(("secret", "header"), VECTORS)

@@ -5,27 +5,10 @@ import hmac
 import pytest
 
 from sandbox.signing import header_value, signature
-
-BODY = b'{"example":"well-known"}'
-OLD, NEW = (
-    "CRN_NggYusqPGLxwjw5FHOJYOqSrTPNXy8WQf14OID",
-    "CRN_nGlYDFXwfSXgB9rvGNBJyfE454GGPtWIbNuPwr",
-)
+from tests.hmac_vectors import BODY, NEW, OLD, VECTORS
 
 
-@pytest.mark.parametrize(
-    ("secret", "expected"),
-    [
-        ("pDY0Oi7TJSP2hfNmZNkm5", "6r2/HjBkqymGegX0wOfifieeUXbbHwtV/LohHS+jv6c="),
-        (OLD, "5DxentQi5YSXODEzTVv06sRwJ3pULIz1KrYv20qxEK0="),
-        (NEW, "BmQmWVuZ70ILWjr1CAt5oC7YOolgnku4WZtlrKfx/6k="),
-        ("opposable thumbs", "38ArsN7+J/O8joGsgirVEdV16a/+eb+5QgHGIiuv4hk="),
-        (
-            "aPPwd-ASDFAsdfasdfasdfsadfasdfASDFSADF_asdfasdfasdf",
-            "0g6bhIumRlRffctPXuASSl3u6AXOxnYRw+hiTp7IvTg=",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("secret", "expected"), VECTORS)
 def test_the_published_vectors(secret: str, expected: str) -> None:
     assert len(BODY) == 24
     assert signature(BODY, secret) == expected
