@@ -151,7 +151,7 @@ class Deliveries:
 
     def clear(self) -> None:
         """Forget queued notifications, faults and the log (a reset of the sandbox, or its
-        stop): one in flight finishes, and is not retried."""
+        stop): one in flight finishes, unlogged, and is not retried."""
         with self._condition:
             self._generation += 1
             self._queue.clear()
@@ -278,8 +278,10 @@ class Deliveries:
         if give_up and settings["close_failing_channels"]:
             self._on_give_up(delivery.channel)  # before the channel counts as idle again
         with self._condition:
-            self._record(delivery, status, finished - started, outcome)
-            if outcome == "retrying" and delivery.generation == self._generation:
+            current = delivery.generation == self._generation  # not from before a clear()
+            if current:
+                self._record(delivery, status, finished - started, outcome)
+            if outcome == "retrying" and current:
                 delivery.due = finished + delay
                 self._push(delivery)
             self._busy.discard(delivery.channel.channel_id)
