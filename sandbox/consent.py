@@ -122,6 +122,7 @@ def _consent_page(
         provider_fixed=_preselected(auth) is not None,
         email=email,
         email_error=email_error,
+        used_emails=current_state().used_emails(request.cookies.get(LINK_COOKIE)),
         carried=auth.carried,
         nonce=current_state().issue_nonce(auth.purpose),
         lang=locale if _LOCALE.match(locale) else "en",
@@ -150,7 +151,10 @@ def authorize() -> Response:
         return _redirect_back(_bounce_target(params), error=str(exc))
     if request.method == "GET":
         provider = _preselected(auth) or "google"
-        return _consent_page(auth, provider=provider, email="demo@example.com")
+        email = current_state().suggested_email(
+            request.cookies.get(LINK_COOKIE), auth.carried["client_id"]
+        )
+        return _consent_page(auth, provider=provider, email=email)
     return _decide(auth)
 
 

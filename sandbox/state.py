@@ -1,6 +1,7 @@
 """Everything the sandbox remembers, behind one lock, optionally mirrored to a JSON file."""
 
 import hmac
+import itertools
 import json
 import os
 import tempfile
@@ -27,6 +28,7 @@ DEFAULT_REDIRECT_URIS = (
     "http://127.0.0.1:5000/auth/cronofy/callback",
     "http://localhost:5000/auth/cronofy/callback",
 )
+BROWSER_MEMORY = 10  # accounts remembered per browser, for the consent page's suggestions
 DEFAULT_SETTINGS: dict[str, Any] = {
     "access_token_lifetime": 3600,
     "latency_ms": 0,
@@ -164,6 +166,8 @@ class SandboxState:
         self._codes: dict[str, Code] = {}  # code fingerprint -> code
         self._nonces: dict[str, tuple[str, float]] = {}  # fingerprint -> (purpose, expiry)
         self._browsers: dict[str, str] = {}  # linking-cookie fingerprint -> account id
+        # linking-cookie fingerprint -> every account that browser authorized, latest last
+        self._browser_accounts: dict[str, list[str]] = {}
         self._pages: dict[str, tuple[str, dict[str, Any], float]] = {}
         self._channels: dict[str, Channel] = {}
 
@@ -177,6 +181,9 @@ class SandboxState:
             }
             self._grants = {g["grant_id"]: Grant.from_dict(g) for g in data.get("grants", [])}
             self._browsers = dict(data.get("browsers", {}))
+            self._browser_accounts = {
+                key: list(accounts) for key, accounts in data.get("browser_accounts", {}).items()
+            }
             self._channels = {
                 c["channel_id"]: Channel.from_dict(c) for c in data.get("channels", [])
             }
@@ -193,6 +200,7 @@ class SandboxState:
             "accounts": [a.to_dict() for a in self._accounts.values()],
             "grants": [g.to_dict() for g in self._grants.values()],
             "browsers": self._browsers,
+            "browser_accounts": self._browser_accounts,
             "channels": [c.to_dict() for c in self._channels.values()],
         }
         directory = self.state_file.parent
@@ -267,6 +275,38 @@ class SandboxState:
             entry = self._nonces.pop(ids.fingerprint(nonce), None)
             return entry is not None and entry[0] == purpose and entry[1] > self.clock()
 
+    def suggested_email(self, browser: str | None, client_id: str) -> str:
+        """What the consent page fills in: the account this browser last authorized whose
+        access for this client has ended (the person is reconnecting it), or else an address
+        no sandbox account has yet, so each new connection is its own demo account."""
+        with self._lock:
+            for account_id in reversed(self._browser_accounts_of(browser)):
+                account = self._accounts.get(account_id)
+                live = any(
+                    g.account_id == account_id and g.client_id == client_id
+                    for g in self._grants.values()
+                )
+                if account is not None and not live:
+                    return account.email
+            taken = {account.email for account in self._accounts.values()}
+            return next(
+                email
+                for email in (
+                    "demo@example.com" if n == 1 else f"demo-{n}@example.com"
+                    for n in itertools.count(1)
+                )
+                if email not in taken
+            )
+
+    def used_emails(self, browser: str | None) -> list[str]:
+        """The addresses this browser authorized before, latest first (offered on the page)."""
+        with self._lock:
+            used = reversed(self._browser_accounts_of(browser))
+            return [self._accounts[a].email for a in used if a in self._accounts]
+
+    def _browser_accounts_of(self, browser: str | None) -> list[str]:
+        return self._browser_accounts.get(ids.fingerprint(browser), []) if browser else []
+
     def approve(
         self,
         *,
@@ -301,6 +341,9 @@ class SandboxState:
                 browser = ids.new_secret()
                 browser_key = ids.fingerprint(browser)
             self._browsers[browser_key] = account.account_id
+            earlier = self._browser_accounts.get(browser_key, [])
+            used = [a for a in earlier if a != account.account_id] + [account.account_id]
+            self._browser_accounts[browser_key] = used[-BROWSER_MEMORY:]
             provider_name = PROVIDERS[provider][0]
             linking = next(
                 (p for p in account.profiles if p.provider_name == provider_name),

@@ -258,6 +258,7 @@ def test_invalid_email_shows_the_form_again_with_an_error(browser: Browser) -> N
     assert response.status_code == 400
     assert 'aria-invalid="true"' in response.text
     assert 'id="email-error"' in response.text
+    assert parse_form(response.text).fields["email"] == "not an email"  # kept, not suggested
     assert query_of(browser.submit(response, email="ok@example.com"))["code"]  # new form works
 
 
@@ -285,6 +286,40 @@ def test_avoid_linking_gives_the_typed_emails_account(browser: Browser) -> None:
     second = exchange(browser.server, code).json()
     assert second["account_id"] != first["account_id"]
     assert second["linking_profile"]["profile_name"] == "bob@example.com"
+
+
+def suggested(browser: Browser) -> tuple[str, list[str]]:
+    """The address the consent page fills in, and the ones it offers as used before."""
+    page = browser.open(avoid_linking="true")
+    offered = re.findall(r'<option value="([^"]*)">', page.text)
+    return parse_form(page.text).fields["email"], offered
+
+
+def test_each_new_connection_is_offered_an_unused_address(
+    sandbox: SandboxServer, browser: Browser
+) -> None:
+    assert suggested(browser) == ("demo@example.com", [])
+    exchange(sandbox, browser.authorize("demo@example.com", avoid_linking="true"))
+    assert suggested(browser) == ("demo-2@example.com", ["demo@example.com"])
+    exchange(sandbox, browser.authorize("demo-2@example.com", avoid_linking="true"))
+    with requests.Session() as session:  # another browser: the same free address, no history
+        assert suggested(Browser(sandbox, session)) == ("demo-3@example.com", [])
+    assert suggested(browser) == ("demo-3@example.com", ["demo-2@example.com", "demo@example.com"])
+
+
+def test_an_account_whose_access_ended_is_offered_again(
+    sandbox: SandboxServer, browser: Browser
+) -> None:
+    """Reconnecting: the address that account used is filled in, not a new one."""
+    ann = exchange(sandbox, browser.authorize("ann@example.com", avoid_linking="true")).json()
+    exchange(sandbox, browser.authorize("bob@example.com", avoid_linking="true"))
+    assert suggested(browser)[0] == "demo@example.com"
+    sandbox.state.revoke_account(ann["account_id"])
+    assert suggested(browser) == ("ann@example.com", ["bob@example.com", "ann@example.com"])
+    with requests.Session() as session:  # only the browser that used it is told
+        assert suggested(Browser(sandbox, session)) == ("demo@example.com", [])
+    exchange(sandbox, browser.authorize("ann@example.com", avoid_linking="true"))
+    assert suggested(browser) == ("demo@example.com", ["ann@example.com", "bob@example.com"])
 
 
 def test_linking_cookie_is_http_only(browser: Browser) -> None:

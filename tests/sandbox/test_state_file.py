@@ -47,6 +47,18 @@ def test_accounts_and_tokens_survive_a_restart(tmp_path: Path) -> None:
         assert api.get("/v1/channels").json() == {"channels": [channel]}
 
 
+def test_the_addresses_a_browser_used_survive_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.json"
+    with requests.Session() as session:
+        with SandboxServer(SandboxState(state_file=path)) as first:
+            browser = Browser(first, session)
+            tokens = exchange(first, browser.authorize("ann@example.com")).json()
+            first.state.revoke_account(tokens["account_id"])
+        with SandboxServer(SandboxState(state_file=path)) as second:
+            page = Browser(second, session).open()
+            assert 'value="ann@example.com"' in page.text  # reconnecting: the same address
+
+
 def test_same_email_after_a_restart_without_a_file_is_the_same_account(tmp_path: Path) -> None:
     ids = []
     for _ in range(2):
