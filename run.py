@@ -9,7 +9,9 @@ every connection working; `make reset` forgets them all.
 This file is the only place where the app and the sandbox meet.
 """
 
+import logging
 import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import Flask
-from werkzeug.serving import WSGIRequestHandler
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from app import create_app
 from app.sync.queue import start_embedded_consumer
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 
 HOST = "127.0.0.1"
 SANDBOX_STATE_FILE = INSTANCE_DIR / "sandbox-state.json"
+ACCESS_LOG = logging.getLogger("werkzeug")
 
 
 def main() -> None:
@@ -50,18 +53,22 @@ def main() -> None:
         print(f" * Its accounts and tokens are kept in {_shown(sandbox.state.state_file)}")
     else:
         print(f" * Cronofy: {app.config['CRONOFY_APP_URL']} and {app.config['CRONOFY_API_URL']}")
+    _quiet_startup_banners()
     consumer = None
     if not app.config["TASK_QUEUE_IMMEDIATE"]:
         consumer = start_embedded_consumer(app.config["WORKER_THREADS"])
         print(f" * Background work: {app.config['WORKER_THREADS']} worker threads in this process")
+    print(" * A development server: production runs gunicorn (README, Production deployment)")
     print(f" * Open http://{HOST}:{port} in your browser (Ctrl-C to stop)", flush=True)
     try:
         # No debugger and no reloader: a traceback page must never be served, and the
-        # reloader would start a second sandbox.
-        app.run(
+        # reloader would start a second sandbox. (Werkzeug's own server, as `app.run` uses,
+        # without the lines `app.run` prints about it.)
+        run_simple(
             HOST,
             port,
-            debug=False,
+            app,
+            use_debugger=False,
             use_reloader=False,
             threaded=True,
             request_handler=PathOnlyRequestHandler,
@@ -71,6 +78,23 @@ def main() -> None:
             consumer.stop()
         if sandbox is not None:
             sandbox.stop()
+
+
+class _StartupBanner(logging.Filter):
+    """The development server's own banner: the lines run.py prints say it in fewer words."""
+
+    BANNER = ("WARNING: This is a development server.", "Press CTRL+C to quit")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = re.sub(r"\x1b\[[0-9;]*m", "", record.getMessage())  # its colours, if any
+        return not text.startswith(self.BANNER)
+
+
+def _quiet_startup_banners() -> None:
+    """Start-up chatter off the console; requests, jobs and every warning stay on it."""
+    ACCESS_LOG.addFilter(_StartupBanner())
+    # The consumer's own lines (its thread count, the list of task names) at start and stop.
+    logging.getLogger("huey.consumer").setLevel(logging.WARNING)
 
 
 def _sandbox(app: Flask, port: int) -> "SandboxServer":
@@ -111,10 +135,11 @@ def _check_free(ports: dict[int, str]) -> None:
 
 
 class PathOnlyRequestHandler(WSGIRequestHandler):
-    """Log requests without their query string: the OAuth callback's carries the code."""
+    """Log requests without their query string: the OAuth callback's carries the code.
+    (Nor the client's address and a second timestamp: every line has its time already.)"""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        self.log("info", '"%s %s" %s', self.command, urlsplit(self.path).path, code)
+        ACCESS_LOG.info('"%s %s" %s', self.command, urlsplit(self.path).path, code)
 
 
 def _port(url: str) -> int:

@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import IO, Self
 
 import redis
 import requests
@@ -101,18 +101,24 @@ def gunicorn_command(port: int, threads: int) -> list[str]:
 class ServerProcess:
     """A server started as its own process (gunicorn, say), stopped on exit."""
 
-    def __init__(self, command: list[str], ready_url: str, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        ready_url: str,
+        env: dict[str, str],
+        console: Path | None = None,
+    ) -> None:
+        """`console`: a file that gets what the process writes (both streams); else dropped."""
         self.command, self.ready_url, self.env = command, ready_url, env
+        self.console = console
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Self:
-        self.process = subprocess.Popen(  # noqa: S603 - a fixed command of the project's
-            self.command,
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,  # e.g. gunicorn's access log
-            stderr=subprocess.DEVNULL,
-        )
+        if self.console:
+            with self.console.open("wb") as output:  # the process keeps its own copy
+                self.process = self._start(output, subprocess.STDOUT)
+        else:
+            self.process = self._start(subprocess.DEVNULL, subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -129,6 +135,15 @@ class ServerProcess:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+    def _start(self, stdout: IO[bytes] | int, stderr: int) -> subprocess.Popen:
+        return subprocess.Popen(  # noqa: S603 - a fixed command of the project's
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=stdout,  # e.g. gunicorn's access log
+            stderr=stderr,
+        )
 
 
 # No snapshots, no append-only file: the server never writes to disk.

@@ -56,8 +56,9 @@ def run_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def make_run(env: dict[str, str]) -> ServerProcess:
-    return ServerProcess([sys.executable, "run.py"], f"http://127.0.0.1:{env['PORT']}/", env)
+def make_run(env: dict[str, str], console: Path | None = None) -> ServerProcess:
+    url = f"http://127.0.0.1:{env['PORT']}/"
+    return ServerProcess([sys.executable, "run.py"], url, env, console)
 
 
 def test_a_restart_keeps_the_connection_working(run_env):
@@ -94,6 +95,31 @@ def test_the_sandbox_follows_port(run_env):
         assert visitor.page.url.startswith(f"http://127.0.0.1:{port + 1}/oauth/authorize?")
         visitor.press("Allow", email=EMAIL)
         assert visitor.page.url == f"http://127.0.0.1:{port}/dashboard"
+
+
+def test_the_console_has_one_line_per_thing_and_no_banners(run_env, tmp_path):
+    """What a newcomer reads in the terminal: run.py's few lines, then requests and jobs."""
+    console = tmp_path / "console.txt"
+    base = f"http://127.0.0.1:{run_env['PORT']}"
+    with make_run({**run_env, "PYTHONUNBUFFERED": "1"}, console):
+        register_and_connect(base, EMAIL).reload_until("Team holidays")
+    lines = console.read_text().splitlines()
+    printed = [line for line in lines if line.startswith(" * ")]
+    assert printed == [
+        f" * Cronofy: the bundled sandbox (http://127.0.0.1:{int(run_env['PORT']) + 1}, "
+        f"http://127.0.0.1:{int(run_env['PORT']) + 2})",
+        f" * Its accounts and tokens are kept in {run_env['SANDBOX_STATE_FILE']}",
+        " * Background work: 4 worker threads in this process",
+        " * A development server: production runs gunicorn (README, Production deployment)",
+        f" * Open {base} in your browser (Ctrl-C to stop)",
+    ]
+    logged = [line for line in lines if line not in printed]
+    assert logged and all(line.startswith("ts=") for line in logged)
+    assert not [line for line in logged if "\\n" in line or "\x1b" in line]
+    assert not [line for line in logged if "development server" in line or "CTRL+C" in line]
+    assert not [line for line in logged if "logger=huey.consumer " in line]
+    # A request is its method, path (never the query: the callback's has the code) and status.
+    assert any(line.endswith('msg="\\"GET /auth/cronofy/callback\\" 302"') for line in logged)
 
 
 @pytest.mark.parametrize("taken", [0, 1, 2])
