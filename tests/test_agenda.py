@@ -388,6 +388,7 @@ def test_a_disconnected_profile_is_flagged_with_the_relink_link(connected, crono
     assert "Disconnected" in page
     assert f'href="{relink}"' in page.replace("&amp;", "&")
     assert "Google no longer lets Cronofy reach this account." in page
+    assert ">Reconnect</button>" not in page  # relinking is the way back
 
 
 def test_a_relink_url_that_is_not_http_is_not_linked(connected, cronofy):
@@ -406,6 +407,7 @@ def test_a_relink_url_that_is_not_http_is_not_linked(connected, cronofy):
     page = dashboard(connected)
     assert "Disconnected" in page
     assert "javascript:" not in page
+    assert page.count(">Reconnect</button>") == 1  # without a relink link: the way back
 
 
 def test_a_profile_without_calendars_still_shows_its_health(connected, cronofy):

@@ -213,7 +213,9 @@ def test_a_401_that_survives_the_refresh_is_shown_not_retried_again(app, connect
     )
     response = view(connected)
     assert response.status_code == 200
-    assert "Cronofy did not accept this connection&#39;s access" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Cronofy did not accept this connection&#39;s access" in page
+    assert page.count(">Reconnect</button>") == 1  # the notice's way forward
     assert len(cronofy.calls) == 3  # calendars, refresh, calendars: then it stops
     assert the_connection(app).status is ConnectionStatus.ACTIVE
 
@@ -244,9 +246,12 @@ def test_reconnecting_restores_the_connection(app, connected, cronofy, clock):
     assert row.refresh_token == "refresh-9"
 
 
-UNAVAILABLE = "Its calendars could not be loaded yet. Cronofy is not answering."
-FAILED = "Its calendars could not be loaded yet. Cronofy could not complete the request."
-UNREADABLE = "Cronofy sent an answer this app could not read."
+TRY_AGAIN = "Reload this page in a minute to try again."
+UNAVAILABLE = f"Its calendars could not be loaded yet. Cronofy is not answering. {TRY_AGAIN}"
+FAILED = (
+    f"Its calendars could not be loaded yet. Cronofy could not complete the request. {TRY_AGAIN}"
+)
+UNREADABLE = f"Cronofy sent an answer this app could not read. {TRY_AGAIN}"
 
 
 @pytest.mark.parametrize(
@@ -255,7 +260,7 @@ UNREADABLE = "Cronofy sent an answer this app could not read."
         ({"status": 500}, UNAVAILABLE, "Cronofy /v1/calendars answered 500"),
         ({"status": 502}, UNAVAILABLE, "Cronofy /v1/calendars answered 502"),
         ({"status": 503}, UNAVAILABLE, "Cronofy /v1/calendars answered 503"),
-        ({"status": 429}, "Cronofy is busy; it will be tried again shortly.", "answered 429"),
+        ({"status": 429}, f"Cronofy is busy. {TRY_AGAIN}", "answered 429"),
         (
             {"status": 403},
             "This connection was not granted the permission this needs.",
@@ -339,7 +344,7 @@ def test_a_slow_refresh_elsewhere_is_waited_for_boundedly(app, connected, cronof
     lock = tokens._process_lock(connection_id)
     with lock:
         page = view(connected).get_data(as_text=True)
-    assert "The connection was busy; it will be tried again shortly." in page
+    assert f"The connection was busy. {TRY_AGAIN}" in page
     assert len(cronofy.calls) == 0
     assert the_connection(app).refresh_token == "refresh-1"
 

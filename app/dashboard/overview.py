@@ -71,6 +71,7 @@ class Problem:
     # A scope that was not granted: offer to reconnect asking for it.
     missing_scope: str | None = None
     level: str = "warning"  # "warning" (shown as it was) or "error" (nothing to show)
+    reconnect: bool = False  # offer to connect the account again
 
 
 @dataclass
@@ -218,14 +219,13 @@ def _refresh_problems(copy: ConnectionCopy, tz: ZoneInfo) -> list[Problem]:
     problems = []
     for (failure, as_of, missing), data_sets in groups.items():
         nouns = _joined([NOUNS[d] for d in data_sets])
+        reconnect = failure is Failure.UNAUTHORIZED
         if as_of is None:
-            problems.append(
-                Problem(f"Its {nouns} could not be loaded yet. {failure.reason}", missing, "error")
-            )
+            message = f"Its {nouns} could not be loaded yet. {failure.reason}"
+            problems.append(Problem(message, missing, "error", reconnect))
         else:
-            problems.append(
-                Problem(f"Showing its {nouns} as of {as_of}. {failure.reason}", missing)
-            )
+            message = f"Showing its {nouns} as of {as_of}. {failure.reason}"
+            problems.append(Problem(message, missing, "warning", reconnect))
     return problems
 
 

@@ -20,19 +20,27 @@ class Failure(enum.StrEnum):
 
     @property
     def reason(self) -> str:
-        return REASONS[self]
+        """What went wrong, and what the person can do about it."""
+        return REASONS[self] + (f" {TRY_AGAIN}" if self in PASSING else "")
 
+
+# Failures that pass by themselves: a failed part is read again when a page is opened a
+# minute or more after the failure (app/sync/copy.py), or when Cronofy tells of a change.
+PASSING = frozenset(
+    {Failure.UNAVAILABLE, Failure.RATE_LIMITED, Failure.BUSY, Failure.BAD_RESPONSE, Failure.FAILED}
+)
+TRY_AGAIN = "Reload this page in a minute to try again."
 
 REASONS = {
     Failure.UNAVAILABLE: "Cronofy is not answering.",
-    Failure.RATE_LIMITED: "Cronofy is busy; it will be tried again shortly.",
+    Failure.RATE_LIMITED: "Cronofy is busy.",
     Failure.FORBIDDEN: "This connection was not granted the permission this needs.",
     Failure.UNAUTHORIZED: "Cronofy did not accept this connection's access; reconnect it if "
     "this lasts.",
     Failure.NOT_GRANTED: "This connection was not granted the permission this needs.",
     Failure.RECONNECT: "This app cannot use this connection's access any more; reconnect it "
     "to see its calendars again.",
-    Failure.BUSY: "The connection was busy; it will be tried again shortly.",
+    Failure.BUSY: "The connection was busy.",
     Failure.BAD_RESPONSE: "Cronofy sent an answer this app could not read.",
     Failure.FAILED: "Cronofy could not complete the request.",
 }

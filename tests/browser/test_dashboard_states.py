@@ -110,7 +110,7 @@ def test_events_that_never_loaded_are_not_shown_as_free(page, live_app, sandbox)
     allow(page, EMAIL)
     expect(page).to_have_url(f"{live_app.url}/dashboard")
     expect(page.get_by_text("Its events could not be loaded yet.")).to_be_visible()
-    expect(page.get_by_text("Events for this day could not be loaded yet.")).to_have_count(7)
+    expect(page.get_by_text("Events for this day could not be loaded yet: the")).to_have_count(7)
     expect(page.get_by_text("Nothing planned.")).to_have_count(0)
     audit(page)
 
