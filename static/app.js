@@ -50,6 +50,21 @@ if (zoneOffer) {
   }
 }
 
+// Settings: name the browser's zone, with a button that puts it in the field.
+const browserZone = document.querySelector(".browser-zone");
+if (browserZone) {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const input = browserZone.closest("form").querySelector("input[list]");
+  if (zone && input) {
+    browserZone.querySelector("[data-browser-zone]").textContent = zone;
+    browserZone.querySelector("[data-fill-browser-zone]").addEventListener("click", () => {
+      input.value = zone;
+      input.focus();
+    });
+    browserZone.hidden = false;
+  }
+}
+
 // The dashboard follows its local copy. While the tab is visible it asks, every couple of
 // seconds (twice a second during a first sync), for the copy's version: one cheap query on
 // the server, never a call to Cronofy. When the version changed, it fetches the page again

@@ -1,6 +1,6 @@
 """Error pages a browser can reach are readable, accessible, and lead somewhere."""
 
-from tests.browser.chromium import audit, expect, starting_with
+from tests.browser.chromium import audit, expect, register, starting_with
 
 
 def test_unknown_page_is_a_styled_404(page, live_app):
@@ -12,6 +12,14 @@ def test_unknown_page_is_a_styled_404(page, live_app):
     audit(page)
     page.get_by_role("link", name="Go to the start page").click()
     expect(page).to_have_url(f"{live_app.url}/")
+
+
+def test_a_signed_in_persons_404_leads_back_to_their_calendars(page, live_app):
+    register(page, live_app.url, "grace@example.com")
+    response = page.goto(f"{live_app.url}/no-such-page")
+    assert response is not None and response.status == 404
+    page.get_by_role("link", name="Go to your calendars").click()
+    expect(page).to_have_url(f"{live_app.url}/dashboard")
 
 
 def test_dashboard_asks_a_visitor_to_log_in(page, live_app):

@@ -48,3 +48,19 @@ def test_a_browser_in_the_shown_zone_is_not_asked(browser, live_app, sandbox):
         expect(page.locator("form.zone-offer")).to_be_hidden()
     finally:
         context.close()
+
+
+def test_settings_name_the_browsers_zone_and_fill_it_in(page, live_app, sandbox):
+    register(page, live_app.url, EMAIL)
+    page.goto(f"{live_app.url}/settings")
+    offer = page.locator(".browser-zone")
+    expect(offer).to_have_text("Your browser is in America/Los_Angeles. Use it")
+    audit(page)
+    offer.get_by_role("button", name="Use it").click()
+    field = page.get_by_label("Time zone")
+    expect(field).to_have_value("America/Los_Angeles")
+    expect(field).to_be_focused()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("Time zone saved.")
+    page.goto(f"{live_app.url}/settings")
+    expect(page.get_by_label("Time zone")).to_have_value("America/Los_Angeles")
