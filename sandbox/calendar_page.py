@@ -26,6 +26,9 @@ MESSAGES = {
     "added": "Event added.",
     "moved": "Event moved.",
     "deleted": "Event deleted.",
+    "revoked": "Every application's access to this account was revoked.",
+    "disconnected": "The profile was disconnected, as when its provider stops accepting it.",
+    "reconnected": "The profile was connected again.",
 }
 
 
@@ -124,6 +127,7 @@ def page() -> Response:
         events=events,
         nonces={e.uid: (state.issue_nonce(purpose), state.issue_nonce(purpose)) for e in events},
         add_nonce=state.issue_nonce(purpose),
+        access_nonces=[state.issue_nonce(purpose) for _ in range(1 + len(account.profiles))],
         durations=DURATIONS,
         today=now.date().isoformat(),
         message=MESSAGES.get(request.args.get("done", "")),
@@ -181,6 +185,30 @@ def change(event_uid: str, action: str) -> Response:
     except (ValueError, NotFound) as exc:
         return _back(email, error=f"The event was not changed: {exc}")
     return _back(email, done="moved")
+
+
+@bp.post("/access")
+def access() -> Response:
+    """What a person does at Cronofy or at their provider: revoke every application's access,
+    or disconnect (and reconnect) one profile, so the application's way back can be tried."""
+    form = request.form
+    email = form.get("email", "").strip().lower()
+    account = _account_for(email)
+    if account is None:
+        return _back(email, error="No sandbox account has that email address.")
+    if not current_state().take_nonce(form.get("nonce", ""), _purpose(account.account_id)):
+        return _back(email, error="That form had expired. Try again.")
+    action, profile_id = form.get("action", ""), form.get("profile_id", "")
+    if action == "revoke":
+        current_state().revoke_account(account.account_id)
+        return _back(email, done="revoked")
+    if action not in ("disconnect", "reconnect") or account.profile(profile_id) is None:
+        return _back(email, error="Choose what to change.")
+    if action == "disconnect":
+        current_state().disconnect_profile(profile_id)
+        return _back(email, done="disconnected")
+    current_state().reconnect_profile(profile_id)
+    return _back(email, done="reconnected")
 
 
 def _moved(event: Event, day_text: str, clock_text: str) -> dict[str, str]:

@@ -104,16 +104,16 @@ def test_expired_access_token_is_refreshed_against_the_sandbox(live_app, sandbox
 @pytest.mark.steady_clock  # moves time to age the copy; no date matters
 def test_revoked_at_cronofy_then_reconnected(live_app, sandbox, clock):
     visitor = register_and_connect(live_app.url, "grace@example.com")
-    [account] = sandbox.state.accounts()
-    sandbox.state.revoke_account(account["account_id"])
-    sandbox.state.expire_all_tokens()  # the revoked tokens stop working at once
+    # The person revokes the app's access where they manage their calendar account.
+    visitor.get(f"{sandbox.app_url}/calendar?email=grace@example.com")
+    visitor.press("Revoke access to this account")
 
     stale(clock)
     visitor.get(f"{live_app.url}/dashboard")
     assert "Needs reconnecting" in visitor.text
     assert "Work" not in visitor.text  # what was copied through it is gone
     visitor.press("Reconnect")
-    visitor.press("Allow", email="grace@example.com")
+    visitor.press("Allow")  # the consent page offers the account being reconnected
     assert "Connected grace@example.com." in visitor.text
     assert "Needs reconnecting" not in visitor.text
     assert visitor.text.count(">Disconnect<") == 1  # the same row, restored

@@ -1,5 +1,6 @@
 """Changes made at the provider: the controls, and the "your sandbox calendar" page."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -120,6 +121,44 @@ def test_the_calendar_page_refuses_replayed_forms_and_bad_input(
     assert [e["summary"] for e in events(api).values() if e["summary"] in ("Once", "Twice")] == [
         "Once"
     ]
+
+
+def test_the_calendar_page_disconnects_a_profile_and_revokes_access(
+    sandbox: SandboxServer, api: Api
+) -> None:
+    """So a person trying the application can see it lose access and get it back."""
+    person = Visitor()
+    person.get(f"{sandbox.app_url}/calendar?email={EMAIL}")
+    [primary, *_] = api.get("/v1/profiles").json()["profiles"]
+    person.press(f"Disconnect {primary['profile_name']} at the provider")
+    assert "The profile was disconnected" in person.text
+    profiles = {p["profile_id"]: p for p in api.get("/v1/profiles").json()["profiles"]}
+    assert profiles[primary["profile_id"]]["profile_connected"] is False
+    person.press(f"Connect {primary['profile_name']} again")
+    assert "The profile was connected again." in person.text
+    profiles = {p["profile_id"]: p for p in api.get("/v1/profiles").json()["profiles"]}
+    assert profiles[primary["profile_id"]]["profile_connected"] is True
+
+    person.press("Revoke access to this account")
+    assert "access to this account was revoked." in person.text
+    assert api.get("/v1/profiles").status_code == 401
+
+
+def test_the_access_form_refuses_replays_and_unknown_profiles(sandbox: SandboxServer, api) -> None:
+    person = Visitor()
+    person.get(f"{sandbox.app_url}/calendar?email={EMAIL}")
+    page = person.page
+    person.press("Revoke access to this account")
+    person.page = page
+    person.press("Revoke access to this account")
+    assert "That form had expired" in person.text
+    nonce = re.findall(r'name="nonce" value="([^"]+)"', person.text)[-1]
+    answer = person.session.post(
+        f"{sandbox.app_url}/calendar/access",
+        data={"email": EMAIL, "nonce": nonce, "action": "disconnect", "profile_id": "pro_nope"},
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 200 and "Choose what to change." in answer.text
 
 
 def test_an_unknown_email_is_told_to_connect_first(sandbox: SandboxServer) -> None:
