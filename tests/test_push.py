@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from app.cronofy.signatures import HEADER, expected_signature
 from app.extensions import db
-from app.models import CronofyConnection, DataSet, Snapshot
+from app.models import ConnectionStatus, CronofyConnection, DataSet, Snapshot
 from app.sync.channels import token_fingerprint
 from app.sync.tasks import CLOCK_MARGIN
 from tests.conftest import built_app
@@ -25,6 +25,7 @@ from tests.helpers import (
     EVENTS_URL,
     PROFILES_URL,
     REVOKE_URL,
+    TOKEN_URL,
     connect,
     csrf_token,
     register,
@@ -371,6 +372,24 @@ def test_a_channel_cronofy_closed_is_made_again(app, pushed, cronofy, jobs):
     jobs.run()
     row = the_connection(app)
     assert row.channel_id == "chn_2" and row.channel_token_hash != token_fingerprint(TOKEN)
+
+
+def test_access_revoked_at_cronofy_is_noticed_by_the_hourly_check(app, pushed, cronofy, jobs):
+    """A pushed copy is never too old for a page to refresh it, and Cronofy sends nothing
+    when a person revokes access: the channel check is what finds out, within the hour."""
+    from app.sync import tasks
+
+    cronofy.get(CHANNELS_URL, status=401)
+    cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
+    with app.app_context():
+        tasks.check_channels.call_local()
+    jobs.run()
+    assert the_connection(app).status is ConnectionStatus.NEEDS_RECONNECT
+    with app.app_context():  # what was copied through it is gone, as the page says
+        assert [s.data for s in db.session.scalars(select(Snapshot))] == [None, None, None]
+    page = pushed.get("/dashboard").get_data(as_text=True)
+    assert "Needs reconnecting" in page and "Stand-up" not in page
+    assert "its copied calendar data was removed" in page
 
 
 def test_an_open_channel_at_this_url_is_left_alone(app, pushed, cronofy, jobs):

@@ -92,7 +92,7 @@ def refresh(connection: CronofyConnection, *, stale_access_token: str | None = N
                 return row.access_token
             # The refresh token is dead and nobody replaced it: the user revoked access
             # or the authorization ended. Keep the row so the user can reconnect it.
-            row.status = ConnectionStatus.NEEDS_RECONNECT
+            row.lose_access()
             current_app.logger.warning("Connection %s needs reconnecting", row.id)
             raise errors.ConnectionLost(f"connection {row.id} refresh refused") from exc
         return _store_tokens(row, response)

@@ -98,6 +98,18 @@ class CronofyConnection(Model):
         """The plain scopes Cronofy granted (simplified ones like read_write expanded)."""
         return expand(self.scope)
 
+    def lose_access(self) -> None:
+        """The authorization ended (its refresh token was refused), wherever that was found
+        out: mark the connection for reconnecting and drop what was copied through it. The
+        row stays, so reconnecting the same account restores it."""
+        self.status = ConnectionStatus.NEEDS_RECONNECT
+        self.forget_copy()
+
+    def forget_copy(self) -> None:
+        """Drop every copied data set (kept: when each last failed, and why)."""
+        for row in self.snapshots:
+            row.data, row.synced_at = None, None
+
     @property
     def label(self) -> str:
         """How the dashboard names this connection: the linking profile, else the account."""

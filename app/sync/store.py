@@ -27,9 +27,9 @@ def save(
     """Store what a sync begun at `started` got; a failed part keeps its last good data."""
     bound_lock_wait()  # the connection's row may be locked by a refresh elsewhere
     if connection.status is ConnectionStatus.NEEDS_RECONNECT:
-        # The authorization ended (its refresh token was refused): what was copied through
-        # it goes. The row stays, so reconnecting the same account restores it.
-        forget_calendar_data(connection)
+        # The authorization ended while this sync ran: nothing it read is kept.
+        connection.forget_copy()
+        fetched = Fetched(data={}, failures=fetched.failures)
     for data_set, data in fetched.data.items():
         row = snapshot(connection, data_set)
         row.data = json.dumps(data, separators=(",", ":"))
@@ -104,12 +104,6 @@ def _overlaps(raw: dict[str, Any], start: datetime, end: datetime) -> bool:
             return False
         times.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     return times[0] < end and times[1] > start
-
-
-def forget_calendar_data(connection: CronofyConnection) -> None:
-    """Drop every copied data set of the connection (kept: when it failed, and why)."""
-    for row in connection.snapshots:
-        row.data, row.synced_at = None, None
 
 
 def record_created_event(
