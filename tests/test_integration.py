@@ -119,6 +119,22 @@ def test_revoked_at_cronofy_then_reconnected(live_app, sandbox, clock):
     assert visitor.text.count(">Disconnect<") == 1  # the same row, restored
 
 
+def test_a_revocation_is_found_by_the_next_call_with_its_tokens(live_app, sandbox):
+    """Cronofy tells no one of a revocation: creating an event is a call that finds out."""
+    visitor = register_and_connect(live_app.url, "grace@example.com")
+    visitor.get(f"{sandbox.app_url}/calendar?email=grace@example.com")
+    visitor.press("Revoke access to this account")
+
+    visitor.get(f"{live_app.url}/events/new")
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    visitor.press("Create event", summary="After the revocation", start_date=tomorrow.isoformat())
+    assert "Cronofy no longer gives this app access to this calendar account" in visitor.text
+    visitor.get(f"{live_app.url}/events/new")  # no dead end: the way back is offered
+    assert ">Reconnect grace@example.com</button>" in visitor.text
+    visitor.get(f"{live_app.url}/dashboard")
+    assert "Needs reconnecting" in visitor.text and "Team holidays" not in visitor.text
+
+
 def events_in_the_next_week(account: dict) -> set[str]:
     """The sandbox's event names the agenda must show (UTC: the sandbox account's zone)."""
     today = datetime.now(UTC).date()
