@@ -163,8 +163,7 @@ class Config:
     # Longest wait, in seconds, for another request's refresh of the same connection.
     CRONOFY_REFRESH_LOCK_TIMEOUT = 5
     # Keep-alive connections to Cronofy per process, and how many calls one process makes
-    # at once (a dashboard's calendars, profiles and events are fetched together).
-    CRONOFY_HTTP_POOL = True
+    # at once (a sync's calendars, profiles and events are fetched together).
     CRONOFY_HTTP_POOL_SIZE = 32
     CRONOFY_PARALLEL_CALLS = 16
 
@@ -271,10 +270,6 @@ class Config:
         self.CRONOFY_BUDGET_STORAGE_URI = _env("CRONOFY_BUDGET_STORAGE_URI")
         self.CRONOFY_NOTIFICATION_URL = _env("CRONOFY_NOTIFICATION_URL")
         self.CRONOFY_PREVIOUS_CLIENT_SECRET = _env("CRONOFY_PREVIOUS_CLIENT_SECRET")
-        # The benchmark's baseline turns pooling and parallel calls off; nothing else should.
-        if (_env("CRONOFY_HTTP_POOL") or "true").lower() in ("0", "false", "no"):
-            self.CRONOFY_HTTP_POOL = False
-            self.CRONOFY_PARALLEL_CALLS = 1
         app_url, api_url = cronofy_hosts(self.CRONOFY_DATA_CENTER)
         self.CRONOFY_APP_URL = (_env("CRONOFY_APP_URL") or app_url).rstrip("/")
         self.CRONOFY_API_URL = (_env("CRONOFY_API_URL") or api_url).rstrip("/")

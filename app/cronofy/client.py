@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-from authlib.integrations.requests_client import OAuth2Session
 from flask import Flask, current_app
 from requests.adapters import HTTPAdapter
 
@@ -41,8 +40,7 @@ class CronofyClient:
     """A client for one Cronofy application.
 
     `session` is shared by every call, so connections are reused across requests and
-    threads. Without one, each call opens its own session and connection, as Authlib's
-    Flask client does: the benchmark's baseline (CRONOFY_HTTP_POOL = false), not for use.
+    threads (`pooled_session` makes the one each process uses).
     """
 
     def __init__(
@@ -51,7 +49,7 @@ class CronofyClient:
         client_id: str,
         client_secret: str,
         timeout: tuple[float, float],
-        session: requests.Session | None,
+        session: requests.Session,
         budget: Budget | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
@@ -237,13 +235,7 @@ class CronofyClient:
         if self.budget is not None:
             self.budget.take()  # may wait; CronofyRateLimited when none is left in time
         try:
-            if self.session is not None:
-                return self.session.request(method, url, timeout=self.timeout, **kwargs)
-            with OAuth2Session() as session:
-                # The bearer header is already set; Authlib must not insist on its own token.
-                return session.request(
-                    method, url, timeout=self.timeout, withhold_token=True, **kwargs
-                )
+            return self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.Timeout as exc:
             log.warning("Cronofy %s %s timed out", method, endpoint)
             raise errors.CronofyUnavailable(f"{endpoint}: timeout") from exc
@@ -327,13 +319,12 @@ def _field_errors(body: JSON) -> dict[str, list[str]]:
 
 def init_client(app: Flask) -> None:
     """Create the app's Cronofy client from its configuration."""
-    pool = app.config["CRONOFY_HTTP_POOL"]
     app.extensions["cronofy_client"] = CronofyClient(
         api_url=app.config["CRONOFY_API_URL"],
         client_id=app.config["CRONOFY_CLIENT_ID"],
         client_secret=app.config["CRONOFY_CLIENT_SECRET"],
         timeout=app.config["CRONOFY_TIMEOUT"],
-        session=pooled_session(app.config["CRONOFY_HTTP_POOL_SIZE"]) if pool else None,
+        session=pooled_session(app.config["CRONOFY_HTTP_POOL_SIZE"]),
         budget=budget_for(app),
     )
 
