@@ -23,12 +23,6 @@ DEFAULT_SCOPE = "read_account list_calendars read_events create_event delete_eve
 # authorization page) and an API host (tokens and /v1). See docs/cronofy.md.
 DATA_CENTERS = ("us", "uk", "de", "au", "ca", "sg")
 
-# `make run` serves the app on PORT and, when no Cronofy credentials are set, the bundled
-# sandbox on the next two ports: its authorization page on PORT+1, its API on PORT+2.
-DEFAULT_PORT = 5000
-SANDBOX_CLIENT_ID = "sandbox-client"
-SANDBOX_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 - the sandbox's public demo credential
-
 
 class ConfigError(RuntimeError):
     """A setting is missing or invalid; the message says how to fix it."""
@@ -85,10 +79,10 @@ def secret_key_problem(key: str | None) -> str | None:
     return None
 
 
-def local_port(value: str | None) -> int:
-    """The port `make run` serves on (PORT): the sandbox takes the two after it."""
+def local_port(value: str | None, default: int) -> int:
+    """The port `make run` serves on (PORT, else `default`): the sandbox takes the two after it."""
     try:
-        port = int(value or DEFAULT_PORT)
+        port = int(value or default)
     except ValueError:
         port = 0
     if not 1 <= port <= 65533:
@@ -97,11 +91,6 @@ def local_port(value: str | None) -> int:
             "(the sandbox then takes 5051 and 5052)."
         )
     return port
-
-
-def sandbox_urls(port: int) -> tuple[str, str]:
-    """The (app host, API host) URLs of the sandbox that `make run` starts beside the app."""
-    return f"http://127.0.0.1:{port + 1}", f"http://127.0.0.1:{port + 2}"
 
 
 def _proxy_count(value: str | None) -> int:
@@ -277,9 +266,15 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    """Local development: the bundled sandbox unless Cronofy credentials are set."""
+    """Local development: the bundled sandbox unless Cronofy credentials are set.
 
-    PORT = DEFAULT_PORT
+    `make run` serves the app on PORT and, in sandbox mode, the sandbox on the next two
+    ports: its authorization page on PORT+1, its API on PORT+2. The default port, the
+    sandbox's ports and its credentials are the sandbox's published defaults
+    (sandbox/defaults.py, which says why they live there).
+    """
+
+    PORT: int
     # Trying the app means registering, logging in and connecting again and again: the
     # same limits as production, ten times looser, so exploring is no lockout.
     RATELIMIT_LOGIN = "100 per minute; 1000 per hour"
@@ -287,9 +282,13 @@ class DevelopmentConfig(Config):
     RATELIMIT_CONNECT = "100 per minute; 1000 per hour"
 
     def __init__(self) -> None:
+        # Imported here, not at the top: only development runs beside the sandbox, so a
+        # production or test configuration never loads the sandbox package.
+        from sandbox import defaults as sandbox
+
         _load_dotenv()
         super().__init__()
-        self.PORT = local_port(_env("PORT"))
+        self.PORT = local_port(_env("PORT"), sandbox.CLIENT_PORT)
         self.SECRET_KEY = self.SECRET_KEY or _instance_secret(
             "secret_key", lambda: secrets.token_urlsafe(48)
         )
@@ -298,14 +297,14 @@ class DevelopmentConfig(Config):
         ]
         if not self.CRONOFY_CLIENT_ID:
             self.CRONOFY_USES_SANDBOX = True
-            self.CRONOFY_CLIENT_ID = SANDBOX_CLIENT_ID
-            self.CRONOFY_CLIENT_SECRET = SANDBOX_CLIENT_SECRET
-            app_url, api_url = sandbox_urls(self.PORT)
+            self.CRONOFY_CLIENT_ID = sandbox.CLIENT_ID
+            self.CRONOFY_CLIENT_SECRET = sandbox.CLIENT_SECRET
+            app_url, api_url = sandbox.urls_beside(self.PORT)
             self.CRONOFY_APP_URL = (_env("CRONOFY_APP_URL") or app_url).rstrip("/")
             self.CRONOFY_API_URL = (_env("CRONOFY_API_URL") or api_url).rstrip("/")
             # The sandbox runs beside the app: it reaches the app where `make run` serves it.
             self.CRONOFY_NOTIFICATION_URL = (
-                self.CRONOFY_NOTIFICATION_URL or f"http://127.0.0.1:{self.PORT}"
+                self.CRONOFY_NOTIFICATION_URL or f"http://{sandbox.HOST}:{self.PORT}"
             )
 
 
