@@ -6,13 +6,14 @@ Pick one with the `APP_CONFIG` variable: `development`, `testing` or `production
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import ClassVar
-from urllib.parse import urlsplit
+from typing import Any, ClassVar
 
 from cryptography.fernet import Fernet
+
+from production_checks import production_problems
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -58,25 +59,6 @@ def _instance_secret(filename: str, generate: Callable[[], str]) -> str:
         path.write_text(generate())
         path.chmod(0o600)
     return path.read_text().strip()
-
-
-# Values copied from tutorials, examples and this project's own test suite: never a real secret.
-KNOWN_SECRET_KEYS = frozenset(
-    {"testing-secret-key", "secret", "secret-key", "dev", "development", "change-me", "changeme"}
-)
-MIN_SECRET_KEY_LENGTH = 32
-
-
-def secret_key_problem(key: str | None) -> str | None:
-    """Why `key` cannot sign production sessions, or None if it looks random enough."""
-    if not key:
-        return "SECRET_KEY is not set"
-    if key.strip().lower() in KNOWN_SECRET_KEYS:
-        return "SECRET_KEY is a well-known default"
-    # Anyone who can guess the key can forge a session cookie and log in as any user.
-    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 8:
-        return f"SECRET_KEY is too weak (use {MIN_SECRET_KEY_LENGTH}+ random characters)"
-    return None
 
 
 def local_port(value: str | None, default: int) -> int:
@@ -352,64 +334,23 @@ class ProductionConfig(Config):
         self.RATELIMIT_STORAGE_URI = None
         self.TASK_QUEUE_URL = None
         super().__init__()
-        missing = [
-            name
-            for name in (
-                "SECRET_KEY",
-                "TOKEN_ENCRYPTION_KEYS",
-                "CRONOFY_CLIENT_ID",
-                "CRONOFY_CLIENT_SECRET",
-            )
-            if not getattr(self, name)
-        ]
-        if missing:
-            raise ConfigError(
-                f"Production needs {', '.join(missing)} in the environment "
-                "(see .env.example). Generate a secret key with "
-                '`python -c "import secrets; print(secrets.token_urlsafe(48))"` '
-                "and a token encryption key with `python -c "
-                '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
-            )
-        problems = production_problems(self)
-        if problems:
-            raise ConfigError("Production cannot start:\n" + "\n".join(problems))
+        # Every rule at once, one line each (production_checks.py).
+        refuse_production_problems(settings_of(self))
 
 
-def production_problems(config: Config) -> list[str]:
-    """What makes `config` unsafe on the open internet, one line each with the fix."""
-    problems = []
-    weak = secret_key_problem(config.SECRET_KEY)
-    if weak:
-        problems.append(
-            f"{weak}: generate one with "
-            '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
+def settings_of(config: Config) -> dict[str, Any]:
+    """A configuration's settings by name, as `app.config.from_object` reads them."""
+    return {name: getattr(config, name) for name in dir(config) if name.isupper()}
+
+
+def refuse_production_problems(settings: Mapping[str, Any]) -> None:
+    """Stop start-up if production's settings break any rule: ProductionConfig calls this as
+    it loads, and create_app again after its overrides."""
+    problems = production_problems(settings)
+    if problems:
+        raise ConfigError(
+            "Production cannot start:\n" + "\n".join(problem.line() for problem in problems)
         )
-    redirect_uri = config.CRONOFY_REDIRECT_URI
-    if not redirect_uri:
-        # Computed behind a proxy, the URL is the top cause of redirect_uri mismatches.
-        problems.append(
-            "CRONOFY_REDIRECT_URI is not set: set it to the public https:// URL of "
-            "/auth/cronofy/callback, exactly as registered with Cronofy."
-        )
-    elif urlsplit(redirect_uri).scheme != "https" or not urlsplit(redirect_uri).netloc:
-        # Over plain http the authorization code travels in clear text.
-        problems.append(
-            f"CRONOFY_REDIRECT_URI={redirect_uri!r} is not an https:// URL: use "
-            "https://<your host>/auth/cronofy/callback and register that with Cronofy."
-        )
-    if not config.TASK_QUEUE_URL or config.TASK_QUEUE_URL == "memory://":
-        # In memory, a job enqueued by a web process would never reach a worker.
-        problems.append(
-            f"TASK_QUEUE_URL is {'memory://' if config.TASK_QUEUE_URL else 'not set'}: use "
-            "redis://<host>:6379/1 so the web processes and the workers "
-            "(`flask --app wsgi worker`) share one queue."
-        )
-    if not config.RATELIMIT_STORAGE_URI:
-        problems.append(
-            "RATELIMIT_STORAGE_URI is not set: use redis://<host>:6379/0 so every process "
-            "shares the login limits (memory:// only if you run a single process)."
-        )
-    return problems
 
 
 CONFIGS = {
