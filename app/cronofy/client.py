@@ -1,12 +1,14 @@
 """Every HTTP call to Cronofy's API host, except the code exchange (Authlib does that).
 
-Statuses are turned into the exceptions of `app.cronofy.errors`; log lines name the
-endpoint and the status, never a token, a code or a query string.
+Statuses are turned into the exceptions of `app.cronofy.errors` (app/cronofy/responses.py
+says how); log lines name the endpoint and the status, never a token, a code or a query
+string. The file is this long because it holds one method per endpoint the app calls
+(tokens, account, calendars, profiles, events, channels, writes) around one shared send:
+split, the endpoints would no longer read as the one list of what the app asks Cronofy.
 """
 
 import logging
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -14,12 +16,11 @@ import requests
 from flask import Flask, current_app
 from requests.adapters import HTTPAdapter
 
-from app.cronofy import errors
+from app.cronofy import errors, responses
 from app.cronofy.budget import Budget, budget_for
+from app.cronofy.responses import JSON
 
 log = logging.getLogger(__name__)
-
-JSON = dict[str, Any]
 
 
 def pooled_session(pool_size: int) -> requests.Session:
@@ -76,7 +77,7 @@ class CronofyClient:
         body = {"client_id": self.client_id, "client_secret": self.client_secret, **data}
         response = self._send("POST", self.api_url + path, json=body)
         if response.status_code in (400, 401):
-            error = (_json_object(response) or {}).get("error")
+            error = (responses.json_object(response) or {}).get("error")
             log.warning("Cronofy %s answered %s (%s)", path, response.status_code, error)
             if error == "invalid_grant":
                 raise errors.InvalidGrant(f"{path}: invalid_grant")
@@ -245,76 +246,20 @@ class CronofyClient:
 
     @staticmethod
     def _raise_for_status(endpoint: str, response: requests.Response) -> None:
-        status = response.status_code
-        if status < 300:
-            return
-        log.warning("Cronofy %s answered %s", endpoint, status)
-        if status == 401:
-            raise errors.CronofyUnauthorized(endpoint)
-        if status == 403:
-            raise errors.CronofyForbidden(endpoint)
-        if status == 404:
-            raise errors.CronofyNotFound(endpoint)
-        if status == 422:
-            raise errors.CronofyInvalid(endpoint, _field_errors(_json_object(response) or {}))
-        if status == 429:
-            raise errors.CronofyRateLimited(endpoint, retry_after(response))
-        if status >= 500:
-            raise errors.CronofyUnavailable(f"{endpoint}: {status}")
-        raise errors.CronofyError(f"{endpoint}: {status}")
+        error = responses.error_for_status(endpoint, response)
+        if error is not None:
+            log.warning("Cronofy %s answered %s", endpoint, response.status_code)
+            raise error
 
     @staticmethod
     def _json(endpoint: str, response: requests.Response) -> JSON:
-        body = _json_object(response)
+        body = responses.json_object(response)
         if body is None:
             log.warning(
                 "Cronofy %s answered %s without a JSON object", endpoint, response.status_code
             )
             raise errors.CronofyBadResponse(f"{endpoint}: not a JSON object")
         return body
-
-
-def _json_object(response: requests.Response) -> JSON | None:
-    """The response's JSON object, or None if its body is not one."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def retry_after(response: requests.Response) -> float | None:
-    """Seconds from a `Retry-After` header (a number or an HTTP date), if it has a sane one."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        seconds = float(value)
-    else:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if moment.tzinfo is None:
-            return None
-        seconds = (moment - datetime.now(UTC)).total_seconds()
-    return min(max(seconds, 0.0), 3600.0)  # a day-long pause would only ever be a mistake
-
-
-def _field_errors(body: JSON) -> dict[str, list[str]]:
-    """Flatten Cronofy's 422 `{"errors": {"field": [{"description": ...}]}}` into messages."""
-    raw = body.get("errors")
-    if not isinstance(raw, dict):
-        return {}
-    result: dict[str, list[str]] = {}
-    for field, items in raw.items():
-        messages = [
-            str(item.get("description") or item.get("key") or "invalid")
-            for item in (items if isinstance(items, list) else [])
-            if isinstance(item, dict)
-        ]
-        result[str(field)] = messages or ["invalid"]
-    return result
 
 
 def init_client(app: Flask) -> None:
