@@ -1,7 +1,10 @@
 """Configuration classes, read from the environment (and `.env` in development).
 
 Pick one with the `APP_CONFIG` variable: `development`, `testing` or `production`
-(the default, so a deployment that forgets to choose gets the strict one).
+(the default, so a deployment that forgets to choose gets the strict one). What production
+refuses is in production_checks.py; the sandbox's defaults are in sandbox/defaults.py.
+The file is long because every setting is declared once, in `Config`, with the reason for
+its value beside it, and read from the environment in the same place.
 """
 
 import os

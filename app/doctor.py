@@ -1,4 +1,10 @@
-"""`flask doctor`: check a deployment's settings, database, stores, push and Cronofy hosts."""
+"""`flask doctor`: check a deployment's settings, database, stores, push and Cronofy hosts.
+
+What is wrong with the settings comes from the rules production start-up applies
+(production_checks.py), in the same words; the checks here add what needs the app or its
+services. The file is one check per function in the order they are printed, so it reads as
+the checklist it runs; that is why it is longer than most modules.
+"""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
