@@ -1,18 +1,22 @@
 """Configuration classes, read from the environment (and `.env` in development).
 
 Pick one with the `APP_CONFIG` variable: `development`, `testing` or `production`
-(the default, so a deployment that forgets to choose gets the strict one).
+(the default, so a deployment that forgets to choose gets the strict one). What production
+refuses is in production_checks.py; the sandbox's defaults are in sandbox/defaults.py.
+The file is long because every setting is declared once, in `Config`, with the reason for
+its value beside it, and read from the environment in the same place.
 """
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import ClassVar
-from urllib.parse import urlsplit
+from typing import Any, ClassVar
 
 from cryptography.fernet import Fernet
+
+from production_checks import production_problems
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -22,12 +26,6 @@ DEFAULT_SCOPE = "read_account list_calendars read_events create_event delete_eve
 # Every Cronofy application lives in one data center; each has an app host (the browser's
 # authorization page) and an API host (tokens and /v1). See docs/cronofy.md.
 DATA_CENTERS = ("us", "uk", "de", "au", "ca", "sg")
-
-# `make run` serves the app on PORT and, when no Cronofy credentials are set, the bundled
-# sandbox on the next two ports: its authorization page on PORT+1, its API on PORT+2.
-DEFAULT_PORT = 5000
-SANDBOX_CLIENT_ID = "sandbox-client"
-SANDBOX_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 - the sandbox's public demo credential
 
 
 class ConfigError(RuntimeError):
@@ -66,29 +64,10 @@ def _instance_secret(filename: str, generate: Callable[[], str]) -> str:
     return path.read_text().strip()
 
 
-# Values copied from tutorials, examples and this project's own test suite: never a real secret.
-KNOWN_SECRET_KEYS = frozenset(
-    {"testing-secret-key", "secret", "secret-key", "dev", "development", "change-me", "changeme"}
-)
-MIN_SECRET_KEY_LENGTH = 32
-
-
-def secret_key_problem(key: str | None) -> str | None:
-    """Why `key` cannot sign production sessions, or None if it looks random enough."""
-    if not key:
-        return "SECRET_KEY is not set"
-    if key.strip().lower() in KNOWN_SECRET_KEYS:
-        return "SECRET_KEY is a well-known default"
-    # Anyone who can guess the key can forge a session cookie and log in as any user.
-    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 8:
-        return f"SECRET_KEY is too weak (use {MIN_SECRET_KEY_LENGTH}+ random characters)"
-    return None
-
-
-def local_port(value: str | None) -> int:
-    """The port `make run` serves on (PORT): the sandbox takes the two after it."""
+def local_port(value: str | None, default: int) -> int:
+    """The port `make run` serves on (PORT, else `default`): the sandbox takes the two after it."""
     try:
-        port = int(value or DEFAULT_PORT)
+        port = int(value or default)
     except ValueError:
         port = 0
     if not 1 <= port <= 65533:
@@ -97,11 +76,6 @@ def local_port(value: str | None) -> int:
             "(the sandbox then takes 5051 and 5052)."
         )
     return port
-
-
-def sandbox_urls(port: int) -> tuple[str, str]:
-    """The (app host, API host) URLs of the sandbox that `make run` starts beside the app."""
-    return f"http://127.0.0.1:{port + 1}", f"http://127.0.0.1:{port + 2}"
 
 
 def _proxy_count(value: str | None) -> int:
@@ -163,8 +137,7 @@ class Config:
     # Longest wait, in seconds, for another request's refresh of the same connection.
     CRONOFY_REFRESH_LOCK_TIMEOUT = 5
     # Keep-alive connections to Cronofy per process, and how many calls one process makes
-    # at once (a dashboard's calendars, profiles and events are fetched together).
-    CRONOFY_HTTP_POOL = True
+    # at once (a sync's calendars, profiles and events are fetched together).
     CRONOFY_HTTP_POOL_SIZE = 32
     CRONOFY_PARALLEL_CALLS = 16
 
@@ -271,10 +244,6 @@ class Config:
         self.CRONOFY_BUDGET_STORAGE_URI = _env("CRONOFY_BUDGET_STORAGE_URI")
         self.CRONOFY_NOTIFICATION_URL = _env("CRONOFY_NOTIFICATION_URL")
         self.CRONOFY_PREVIOUS_CLIENT_SECRET = _env("CRONOFY_PREVIOUS_CLIENT_SECRET")
-        # The benchmark's baseline turns pooling and parallel calls off; nothing else should.
-        if (_env("CRONOFY_HTTP_POOL") or "true").lower() in ("0", "false", "no"):
-            self.CRONOFY_HTTP_POOL = False
-            self.CRONOFY_PARALLEL_CALLS = 1
         app_url, api_url = cronofy_hosts(self.CRONOFY_DATA_CENTER)
         self.CRONOFY_APP_URL = (_env("CRONOFY_APP_URL") or app_url).rstrip("/")
         self.CRONOFY_API_URL = (_env("CRONOFY_API_URL") or api_url).rstrip("/")
@@ -282,9 +251,15 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    """Local development: the bundled sandbox unless Cronofy credentials are set."""
+    """Local development: the bundled sandbox unless Cronofy credentials are set.
 
-    PORT = DEFAULT_PORT
+    `make run` serves the app on PORT and, in sandbox mode, the sandbox on the next two
+    ports: its authorization page on PORT+1, its API on PORT+2. The default port, the
+    sandbox's ports and its credentials are the sandbox's published defaults
+    (sandbox/defaults.py, which says why they live there).
+    """
+
+    PORT: int
     # Trying the app means registering, logging in and connecting again and again: the
     # same limits as production, ten times looser, so exploring is no lockout.
     RATELIMIT_LOGIN = "100 per minute; 1000 per hour"
@@ -292,9 +267,13 @@ class DevelopmentConfig(Config):
     RATELIMIT_CONNECT = "100 per minute; 1000 per hour"
 
     def __init__(self) -> None:
+        # Imported here, not at the top: only development runs beside the sandbox, so a
+        # production or test configuration never loads the sandbox package.
+        from sandbox import defaults as sandbox
+
         _load_dotenv()
         super().__init__()
-        self.PORT = local_port(_env("PORT"))
+        self.PORT = local_port(_env("PORT"), sandbox.CLIENT_PORT)
         self.SECRET_KEY = self.SECRET_KEY or _instance_secret(
             "secret_key", lambda: secrets.token_urlsafe(48)
         )
@@ -303,14 +282,14 @@ class DevelopmentConfig(Config):
         ]
         if not self.CRONOFY_CLIENT_ID:
             self.CRONOFY_USES_SANDBOX = True
-            self.CRONOFY_CLIENT_ID = SANDBOX_CLIENT_ID
-            self.CRONOFY_CLIENT_SECRET = SANDBOX_CLIENT_SECRET
-            app_url, api_url = sandbox_urls(self.PORT)
+            self.CRONOFY_CLIENT_ID = sandbox.CLIENT_ID
+            self.CRONOFY_CLIENT_SECRET = sandbox.CLIENT_SECRET
+            app_url, api_url = sandbox.urls_beside(self.PORT)
             self.CRONOFY_APP_URL = (_env("CRONOFY_APP_URL") or app_url).rstrip("/")
             self.CRONOFY_API_URL = (_env("CRONOFY_API_URL") or api_url).rstrip("/")
             # The sandbox runs beside the app: it reaches the app where `make run` serves it.
             self.CRONOFY_NOTIFICATION_URL = (
-                self.CRONOFY_NOTIFICATION_URL or f"http://127.0.0.1:{self.PORT}"
+                self.CRONOFY_NOTIFICATION_URL or f"http://{sandbox.HOST}:{self.PORT}"
             )
 
 
@@ -358,64 +337,23 @@ class ProductionConfig(Config):
         self.RATELIMIT_STORAGE_URI = None
         self.TASK_QUEUE_URL = None
         super().__init__()
-        missing = [
-            name
-            for name in (
-                "SECRET_KEY",
-                "TOKEN_ENCRYPTION_KEYS",
-                "CRONOFY_CLIENT_ID",
-                "CRONOFY_CLIENT_SECRET",
-            )
-            if not getattr(self, name)
-        ]
-        if missing:
-            raise ConfigError(
-                f"Production needs {', '.join(missing)} in the environment "
-                "(see .env.example). Generate a secret key with "
-                '`python -c "import secrets; print(secrets.token_urlsafe(48))"` '
-                "and a token encryption key with `python -c "
-                '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
-            )
-        problems = production_problems(self)
-        if problems:
-            raise ConfigError("Production cannot start:\n" + "\n".join(problems))
+        # Every rule at once, one line each (production_checks.py).
+        refuse_production_problems(settings_of(self))
 
 
-def production_problems(config: Config) -> list[str]:
-    """What makes `config` unsafe on the open internet, one line each with the fix."""
-    problems = []
-    weak = secret_key_problem(config.SECRET_KEY)
-    if weak:
-        problems.append(
-            f"{weak}: generate one with "
-            '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
+def settings_of(config: Config) -> dict[str, Any]:
+    """A configuration's settings by name, as `app.config.from_object` reads them."""
+    return {name: getattr(config, name) for name in dir(config) if name.isupper()}
+
+
+def refuse_production_problems(settings: Mapping[str, Any]) -> None:
+    """Stop start-up if production's settings break any rule: ProductionConfig calls this as
+    it loads, and create_app again after its overrides."""
+    problems = production_problems(settings)
+    if problems:
+        raise ConfigError(
+            "Production cannot start:\n" + "\n".join(problem.line() for problem in problems)
         )
-    redirect_uri = config.CRONOFY_REDIRECT_URI
-    if not redirect_uri:
-        # Computed behind a proxy, the URL is the top cause of redirect_uri mismatches.
-        problems.append(
-            "CRONOFY_REDIRECT_URI is not set: set it to the public https:// URL of "
-            "/auth/cronofy/callback, exactly as registered with Cronofy."
-        )
-    elif urlsplit(redirect_uri).scheme != "https" or not urlsplit(redirect_uri).netloc:
-        # Over plain http the authorization code travels in clear text.
-        problems.append(
-            f"CRONOFY_REDIRECT_URI={redirect_uri!r} is not an https:// URL: use "
-            "https://<your host>/auth/cronofy/callback and register that with Cronofy."
-        )
-    if not config.TASK_QUEUE_URL or config.TASK_QUEUE_URL == "memory://":
-        # In memory, a job enqueued by a web process would never reach a worker.
-        problems.append(
-            f"TASK_QUEUE_URL is {'memory://' if config.TASK_QUEUE_URL else 'not set'}: use "
-            "redis://<host>:6379/1 so the web processes and the workers "
-            "(`flask --app wsgi worker`) share one queue."
-        )
-    if not config.RATELIMIT_STORAGE_URI:
-        problems.append(
-            "RATELIMIT_STORAGE_URI is not set: use redis://<host>:6379/0 so every process "
-            "shares the login limits (memory:// only if you run a single process)."
-        )
-    return problems
 
 
 CONFIGS = {

@@ -6,7 +6,8 @@ the bundled sandbox is started in the same process too, its authorization page o
 and its API on PORT+2. It keeps its accounts and authorizations in
 instance/sandbox-state.json, beside the app's database, queue and keys, so a restart keeps
 every connection working; `make reset` forgets them all.
-This file is the only place where the app and the sandbox meet.
+This file is where the app and the sandbox meet; config.py takes only the sandbox's
+published defaults (sandbox/defaults.py: its ports, credentials and redirect URIs).
 """
 
 import logging
@@ -24,11 +25,13 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 from app import create_app
 from app.sync.queue import start_embedded_consumer
 from config import INSTANCE_DIR, ConfigError
+from sandbox import defaults as sandbox_defaults
 
 if TYPE_CHECKING:
     from sandbox import SandboxServer
 
-HOST = "127.0.0.1"
+# Where the sandbox's default redirect URIs (and the printed links) expect the app.
+HOST = sandbox_defaults.HOST
 SANDBOX_STATE_FILE = INSTANCE_DIR / "sandbox-state.json"
 ACCESS_LOG = logging.getLogger("werkzeug")
 
@@ -104,10 +107,7 @@ def _sandbox(app: Flask, port: int) -> "SandboxServer":
     state_file = Path(os.environ.get("SANDBOX_STATE_FILE") or SANDBOX_STATE_FILE)
     try:
         state = SandboxState(
-            redirect_uris=[
-                f"http://{HOST}:{port}/auth/cronofy/callback",
-                f"http://localhost:{port}/auth/cronofy/callback",
-            ],
+            redirect_uris=list(sandbox_defaults.redirect_uris(port)),
             state_file=state_file,
         )
     except ValueError as exc:  # a state file this version cannot read

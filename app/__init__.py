@@ -8,7 +8,7 @@ from flask import Flask, redirect, render_template, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from config import ConfigError, load_config
+from config import ConfigError, load_config, refuse_production_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +25,12 @@ def create_app(
     )
     app.config.from_object(load_config(config_name))
     app.config.update(overrides or {})
+    if app.config["PRODUCTION"]:
+        # Checked again on the settings as overridden: a production app never starts with
+        # a setting the rules refuse (production_checks.py), however it was built.
+        refuse_production_problems(app.config)
     if not app.config.get("SECRET_KEY"):
+        # In any environment: Flask signs the session cookie with it.
         raise ConfigError("SECRET_KEY is not set; see .env.example.")
     Path(app.instance_path).mkdir(exist_ok=True)  # the default SQLite database lives here
 

@@ -1,4 +1,10 @@
-"""`flask doctor`: check a deployment's settings, database, stores, push and Cronofy hosts."""
+"""`flask doctor`: check a deployment's settings, database, stores, push and Cronofy hosts.
+
+What is wrong with the settings comes from the rules production start-up applies
+(production_checks.py), in the same words; the checks here add what needs the app or its
+services. The file is one check per function in the order they are printed, so it reads as
+the checklist it runs; that is why it is longer than most modules.
+"""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,8 +21,9 @@ from flask.cli import with_appcontext
 from limits.storage import MemoryStorage, RedisStorage
 from sqlalchemy import text
 
+import production_checks as rules
 from app.extensions import db
-from config import DATA_CENTERS, secret_key_problem
+from config import DATA_CENTERS
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 HOST_TIMEOUT = (3.05, 5.0)
@@ -32,57 +39,51 @@ class Finding:
     fix: str = ""
 
 
+def settings_problems(app: Flask) -> list[rules.Problem]:
+    """The shared rules' problems with the app's settings: production's too, in production."""
+    return rules.settings_problems(app.config, production=bool(app.config.get("PRODUCTION")))
+
+
+def _failures(app: Flask, name: str) -> list[Finding]:
+    """The shared rules' problems with `name`, as failed findings."""
+    return [
+        Finding(False, problem.name, problem.detail, problem.fix)
+        for problem in settings_problems(app)
+        if problem.name == name
+    ]
+
+
 def check_secret_key(app: Flask) -> Iterator[Finding]:
-    problem = secret_key_problem(app.config.get("SECRET_KEY"))
-    if problem:
-        yield Finding(
-            False,
-            "SECRET_KEY",
-            problem,
-            'Set SECRET_KEY to `python -c "import secrets; print(secrets.token_urlsafe(48))"`.',
-        )
-    else:
-        yield Finding(True, "SECRET_KEY", "set, long and random-looking")
+    yield from _failures(app, "SECRET_KEY") or [
+        Finding(True, "SECRET_KEY", "set, long and random-looking")
+    ]
 
 
 def check_token_keys(app: Flask) -> Iterator[Finding]:
+    failures = _failures(app, "TOKEN_ENCRYPTION_KEYS")
     keys = app.config.get("TOKEN_ENCRYPTION_KEYS") or []
-    fix = "Make a key with `flask --app wsgi tokens generate-key` and list it first."
-    if not keys:
-        yield Finding(False, "TOKEN_ENCRYPTION_KEYS", "not set", fix)
-        return
     for position, key in enumerate(keys, start=1):
         try:
             Fernet(key)
         except (ValueError, TypeError):
-            # Never print the key itself: say which one is wrong.
-            yield Finding(
-                False,
-                "TOKEN_ENCRYPTION_KEYS",
-                f"key {position} of {len(keys)} is not a valid Fernet key",
-                fix,
-            )
-            return
-    yield Finding(True, "TOKEN_ENCRYPTION_KEYS", f"{len(keys)} valid Fernet key(s)")
+            # Never print the key itself: say which one is wrong. (Start-up refuses a
+            # malformed key in every environment: app/crypto.py.)
+            detail = f"key {position} of {len(keys)} is not a valid Fernet key"
+            failures.append(Finding(False, "TOKEN_ENCRYPTION_KEYS", detail, rules.TOKEN_KEY_FIX))
+            break
+    yield from failures or [
+        Finding(True, "TOKEN_ENCRYPTION_KEYS", f"{len(keys)} valid Fernet key(s)")
+    ]
 
 
 def check_credentials(app: Flask) -> Iterator[Finding]:
-    missing = [
-        name for name in ("CRONOFY_CLIENT_ID", "CRONOFY_CLIENT_SECRET") if not app.config.get(name)
+    yield from _failures(app, "Cronofy credentials") or [
+        Finding(True, "Cronofy credentials", "client id and secret set")
     ]
-    if missing:
-        yield Finding(
-            False,
-            "Cronofy credentials",
-            f"{', '.join(missing)} not set",
-            "Copy the client id and secret from your application in Cronofy's developer "
-            "dashboard.",
-        )
-    else:
-        yield Finding(True, "Cronofy credentials", "client id and secret set")
 
 
 def check_data_center(app: Flask) -> Iterator[Finding]:
+    """Start-up refuses an unknown one as the configuration loads (config.cronofy_hosts)."""
     data_center = str(app.config.get("CRONOFY_DATA_CENTER") or "").lower()
     if data_center in DATA_CENTERS:
         yield Finding(True, "CRONOFY_DATA_CENTER", data_center)
@@ -96,40 +97,36 @@ def check_data_center(app: Flask) -> Iterator[Finding]:
 
 
 def check_redirect_uri(app: Flask) -> Iterator[Finding]:
+    """The shared rules, then what needs the app: the URL is exactly its callback route."""
+    name = "CRONOFY_REDIRECT_URI"
+    failures = _failures(app, name)
+    uri = app.config.get(name)
+    if failures or not uri:
+        yield from failures or [Finding(True, name, "computed from each request")]
+        return
     with app.test_request_context():
         callback_path = url_for("cronofy.callback")
-    uri = app.config.get("CRONOFY_REDIRECT_URI")
-    production = bool(app.config.get("PRODUCTION"))
-    example = f"https://<your host>{callback_path}"
-    if not uri:
-        if production:
-            yield Finding(
-                False,
-                "CRONOFY_REDIRECT_URI",
-                "not set",
-                f"Set it to {example} and register exactly that URL with Cronofy.",
-            )
-        else:
-            yield Finding(True, "CRONOFY_REDIRECT_URI", "computed from each request")
-        return
     parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        problem = f"{uri!r} is not an absolute http(s) URL"
-    elif parts.query or parts.fragment:
+    if parts.query or parts.fragment:
         problem = f"{uri!r} has a query or fragment; Cronofy compares the URL exactly"
     elif parts.path != callback_path:
         problem = f"its path {parts.path!r} is not the callback route {callback_path!r}"
-    elif production and parts.scheme != "https":
-        problem = f"{uri!r} is not https: the authorization code would travel in clear text"
     else:
-        yield Finding(True, "CRONOFY_REDIRECT_URI", uri)
+        yield Finding(True, name, uri)
         return
-    yield Finding(
-        False,
-        "CRONOFY_REDIRECT_URI",
-        problem,
-        f"Set it to {example} and register exactly that URL with Cronofy.",
-    )
+    yield Finding(False, name, problem, rules.REDIRECT_URI_FIX)
+
+
+# The settings the checks above report; any other problem the rules find is reported after
+# them, so a rule added to production_checks.py needs nothing here.
+REPORTED = ("SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "Cronofy credentials", "CRONOFY_REDIRECT_URI")
+
+
+def check_other_settings(app: Flask) -> Iterator[Finding]:
+    """In production: the task queue and rate-limit store settings, and any later rule."""
+    for problem in settings_problems(app):
+        if problem.name not in REPORTED:
+            yield Finding(False, problem.name, problem.detail, problem.fix)
 
 
 def check_database(app: Flask) -> Iterator[Finding]:
@@ -258,6 +255,7 @@ CHECKS: list[Callable[[Flask], Iterator[Finding]]] = [
     check_credentials,
     check_data_center,
     check_redirect_uri,
+    check_other_settings,
     check_database,
     check_rate_limit_store,
     check_task_queue,

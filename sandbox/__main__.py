@@ -5,6 +5,7 @@ import logging
 import os
 import threading
 
+from sandbox import defaults
 from sandbox.server import SandboxServer
 from sandbox.state import DEFAULT_REDIRECT_URIS, SandboxState
 
@@ -12,9 +13,21 @@ from sandbox.state import DEFAULT_REDIRECT_URIS, SandboxState
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     env = os.environ
     parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--app-port", type=int, default=5001, help="app host port (default 5001)")
-    parser.add_argument("--api-port", type=int, default=5002, help="API host port (default 5002)")
+    parser.add_argument(
+        "--host", default=defaults.HOST, help="address to bind (default %(default)s)"
+    )
+    parser.add_argument(
+        "--app-port",
+        type=int,
+        default=defaults.APP_HOST_PORT,
+        help="app host port (default %(default)s)",
+    )
+    parser.add_argument(
+        "--api-port",
+        type=int,
+        default=defaults.API_HOST_PORT,
+        help="API host port (default %(default)s)",
+    )
     parser.add_argument(
         "--state-file",
         default=env.get("SANDBOX_STATE_FILE") or None,
@@ -26,9 +39,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         dest="redirect_uris",
         help="registered redirect URI (repeatable)",
     )
-    parser.add_argument("--client-id", default=env.get("SANDBOX_CLIENT_ID", "sandbox-client"))
+    parser.add_argument("--client-id", default=env.get("SANDBOX_CLIENT_ID", defaults.CLIENT_ID))
     parser.add_argument(
-        "--client-secret", default=env.get("SANDBOX_CLIENT_SECRET", "sandbox-secret")
+        "--client-secret", default=env.get("SANDBOX_CLIENT_SECRET", defaults.CLIENT_SECRET)
     )
     args = parser.parse_args(argv)
     if not args.redirect_uris:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from sandbox import ids, provider, scopes
+from sandbox import defaults, ids, provider, scopes
 from sandbox.delivery import FAULT_KINDS, Deliveries
 from sandbox.demo_data import PROVIDERS, build_account, extend_routine
 from sandbox.models import Account, Channel, Code, Event, Grant
@@ -24,10 +24,7 @@ from sandbox.rate_limits import RateLimiter
 
 T = TypeVar("T")
 
-DEFAULT_REDIRECT_URIS = (
-    "http://127.0.0.1:5000/auth/cronofy/callback",
-    "http://localhost:5000/auth/cronofy/callback",
-)
+DEFAULT_REDIRECT_URIS = defaults.REDIRECT_URIS  # the app as `make run` serves it
 BROWSER_MEMORY = 10  # accounts remembered per browser, for the consent page's suggestions
 DEFAULT_SETTINGS: dict[str, Any] = {
     "access_token_lifetime": 3600,
@@ -131,8 +128,8 @@ class SandboxState:
 
     def __init__(
         self,
-        client_id: str = "sandbox-client",
-        client_secret: str = "sandbox-secret",  # noqa: S107 (the sandbox's published demo secret)
+        client_id: str = defaults.CLIENT_ID,
+        client_secret: str = defaults.CLIENT_SECRET,
         app_name: str = "Calendar Connect",
         redirect_uris: list[str] | None = None,
         state_file: str | os.PathLike[str] | None = None,

@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
+from sandbox import defaults
 from sandbox.hosts import create_api_host, create_app_host
 from sandbox.state import DEFAULT_REDIRECT_URIS, SandboxState
 
@@ -35,17 +36,22 @@ def create_dispatcher(state: SandboxState, app_port: int, api_port: int) -> WSGI
     return dispatch
 
 
-def _from_environment() -> WSGIApplication:
-    app_port = int(os.environ.get("SANDBOX_APP_PORT", "5001"))
-    api_port = int(os.environ.get("SANDBOX_API_PORT", "5002"))
+def settings_from_environment() -> tuple[SandboxState, int, int]:
+    """The state and the (app host, API host) ports that SANDBOX_* variables ask for."""
+    env = os.environ
+    app_port = int(env.get("SANDBOX_APP_PORT") or defaults.APP_HOST_PORT)
+    api_port = int(env.get("SANDBOX_API_PORT") or defaults.API_HOST_PORT)
     state = SandboxState(
-        client_id=os.environ.get("SANDBOX_CLIENT_ID", "sandbox-client"),
-        client_secret=os.environ.get("SANDBOX_CLIENT_SECRET", "sandbox-secret"),
-        redirect_uris=os.environ.get("SANDBOX_REDIRECT_URIS", "").split()
-        or list(DEFAULT_REDIRECT_URIS),
+        client_id=env.get("SANDBOX_CLIENT_ID", defaults.CLIENT_ID),
+        client_secret=env.get("SANDBOX_CLIENT_SECRET", defaults.CLIENT_SECRET),
+        redirect_uris=env.get("SANDBOX_REDIRECT_URIS", "").split() or list(DEFAULT_REDIRECT_URIS),
     )
-    state.app_url = f"http://127.0.0.1:{app_port}"
-    return create_dispatcher(state, app_port, api_port)
+    state.app_url = f"http://{defaults.HOST}:{app_port}"
+    return state, app_port, api_port
+
+
+def _from_environment() -> WSGIApplication:
+    return create_dispatcher(*settings_from_environment())
 
 
 app = _from_environment()

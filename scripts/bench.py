@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
 
 from app import create_app  # noqa: E402
+from sandbox import defaults as sandbox_defaults  # noqa: E402
 from tests.live import (  # noqa: E402
     RedisServer,
     drop_postgres_database,
@@ -87,7 +88,15 @@ PER_SECOND, PER_MINUTE = 50, 500
 # The old design's calls to Cronofy at once per process (its CRONOFY_PARALLEL_CALLS).
 OLD_PARALLEL_CALLS = 16
 # Settings an inherited environment must not pass on to the servers.
-INHERITED = ("CRONOFY_", "TASK_QUEUE", "RATELIMIT_", "DATABASE_URL", "GUNICORN", "WEB_CONC")
+INHERITED = (
+    "CRONOFY_",
+    "SANDBOX_",
+    "TASK_QUEUE",
+    "RATELIMIT_",
+    "DATABASE_URL",
+    "GUNICORN",
+    "WEB_CONC",
+)
 
 
 # ----- what is measured ----------------------------------------------------------------------
@@ -344,21 +353,7 @@ def start_servers(
     app_port, sandbox_app_port, sandbox_api_port = free_port(), free_port(), free_port()
     app_url = f"http://127.0.0.1:{app_port}"
     sandbox = f"http://127.0.0.1:{sandbox_api_port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED)}
-    env.pop("PYTHONPATH", None)
-    env |= {
-        "APP_CONFIG": "development",
-        "SECRET_KEY": SECRET_KEY,
-        "TOKEN_ENCRYPTION_KEYS": setup.keys,
-        "DATABASE_URL": database,
-        "CRONOFY_CLIENT_ID": "sandbox-client",
-        "CRONOFY_CLIENT_SECRET": "sandbox-secret",
-        "CRONOFY_APP_URL": f"http://127.0.0.1:{sandbox_app_port}",
-        "CRONOFY_API_URL": sandbox,
-        "SANDBOX_APP_PORT": str(sandbox_app_port),
-        "SANDBOX_API_PORT": str(sandbox_api_port),
-        "SANDBOX_REDIRECT_URIS": f"{app_url}/auth/cronofy/callback",
-    }
+    env = server_environment(setup.keys, database, app_url, sandbox_app_port, sandbox_api_port)
     env |= {key: value.format(app_url=app_url) for key, value in (settings or {}).items()}
     meter = CpuMeter(database)
     if new:
@@ -403,6 +398,29 @@ def start_servers(
     db = Database(database)
     stack.callback(db.dispose)
     return Servers(app_url, sandbox, db, meter, app_log)
+
+
+def server_environment(
+    keys: str, database: str, app_url: str, sandbox_app_port: int, sandbox_api_port: int
+) -> dict[str, str]:
+    """What the app, its worker and the sandbox see: this environment without the settings
+    it must not pass on, and the app pointed at the sandbox with the sandbox's published
+    credentials (the sandbox, given none, uses the same ones)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED)}
+    env.pop("PYTHONPATH", None)
+    return env | {
+        "APP_CONFIG": "development",
+        "SECRET_KEY": SECRET_KEY,
+        "TOKEN_ENCRYPTION_KEYS": keys,
+        "DATABASE_URL": database,
+        "CRONOFY_CLIENT_ID": sandbox_defaults.CLIENT_ID,
+        "CRONOFY_CLIENT_SECRET": sandbox_defaults.CLIENT_SECRET,
+        "CRONOFY_APP_URL": f"http://127.0.0.1:{sandbox_app_port}",
+        "CRONOFY_API_URL": f"http://127.0.0.1:{sandbox_api_port}",
+        "SANDBOX_APP_PORT": str(sandbox_app_port),
+        "SANDBOX_API_PORT": str(sandbox_api_port),
+        "SANDBOX_REDIRECT_URIS": f"{app_url}{sandbox_defaults.CALLBACK_PATH}",
+    }
 
 
 def fresh_database(setup: Setup, design: str, scratch: Path, stack: ExitStack) -> str:

@@ -49,7 +49,7 @@ from bench import ROOT, Setup, control, endpoint, met, ms, p50, p95, say, wait_u
 from sqlalchemy import select
 
 from app.cronofy.signatures import HEADER, expected_signature
-from config import SANDBOX_CLIENT_SECRET
+from sandbox import defaults as sandbox_defaults
 from tests.visitor import event_time_shown, register_and_connect
 
 CHANGES = 50
@@ -153,7 +153,7 @@ def push_on(figures: PushFigures, servers: bench.Servers, setup: Setup) -> None:
     say(f"Cronofy requests: {dict(figures.requests)}")
 
     callback = only_channel(sandbox)["callback_url"]
-    figures.valid = storm(servers, callback, SANDBOX_CLIENT_SECRET, setup)
+    figures.valid = storm(servers, callback, sandbox_defaults.CLIENT_SECRET, setup)
     say(
         f"{STORM} signed notifications: {dict(figures.valid.statuses)}, "
         f"p95 {ms(p95(figures.valid.answers))}, {figures.valid.syncs} syncs"

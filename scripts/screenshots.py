@@ -22,6 +22,7 @@ from flask_migrate import upgrade  # noqa: E402
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from sandbox import SandboxServer  # noqa: E402
+from sandbox.defaults import CALLBACK_PATH  # noqa: E402
 from tests.browser.chromium import (  # noqa: E402
     VIEWPORT,
     allow,
@@ -61,7 +62,7 @@ def main() -> None:
         with app.app_context():
             upgrade()
         with LiveApp(app) as server:
-            sandbox.state.register_redirect_uri(f"{server.url}/auth/cronofy/callback")
+            sandbox.state.register_redirect_uri(f"{server.url}{CALLBACK_PATH}")
             with sync_playwright() as playwright:
                 browser = launch(playwright)
                 try:

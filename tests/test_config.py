@@ -120,11 +120,25 @@ def test_a_port_that_is_not_a_port_stops_start_up_naming_the_setting(clean_env, 
 
 
 def test_production_refuses_to_start_without_secrets(clean_env):
-    with pytest.raises(
-        ConfigError,
-        match="SECRET_KEY, TOKEN_ENCRYPTION_KEYS, CRONOFY_CLIENT_ID, CRONOFY_CLIENT_SECRET",
-    ):
+    with pytest.raises(ConfigError) as info:
         load_config("production")
+    lines = str(info.value).splitlines()
+    assert lines[0] == "Production cannot start:"
+    # Every missing setting at once, each with the way to make or find it.
+    assert lines[1:4] == [
+        "SECRET_KEY: not set. Set SECRET_KEY to "
+        '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.',
+        "TOKEN_ENCRYPTION_KEYS: not set. Make a key with `python -c "
+        '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"` '
+        "and put it first in TOKEN_ENCRYPTION_KEYS.",
+        "Cronofy credentials: CRONOFY_CLIENT_ID, CRONOFY_CLIENT_SECRET not set. Copy the "
+        "client id and secret from your application in Cronofy's developer dashboard.",
+    ]
+    assert [line.split(":")[0] for line in lines[4:]] == [
+        "CRONOFY_REDIRECT_URI",
+        "TASK_QUEUE_URL",
+        "RATELIMIT_STORAGE_URI",
+    ]
     with pytest.raises(ConfigError):
         create_app("production")
 

@@ -82,9 +82,9 @@ def _failure(output: str, name: str) -> tuple[str, str]:
 @pytest.mark.parametrize(
     ("secret", "problem"),
     [
-        ("testing-secret-key", "SECRET_KEY is a well-known default"),
-        ("short", "SECRET_KEY is too weak (use 32+ random characters)"),
-        ("", "SECRET_KEY is not set"),
+        ("testing-secret-key", "a well-known default"),
+        ("short", "too weak (use 32+ random characters)"),
+        ("", "not set"),
     ],
 )
 def test_a_weak_secret_key(app, cronofy, secret, problem):
@@ -103,7 +103,8 @@ def test_a_malformed_token_key_is_named_by_position_not_shown(app, cronofy):
     assert status == 1
     assert _failure(output, "TOKEN_ENCRYPTION_KEYS") == (
         "FAIL  TOKEN_ENCRYPTION_KEYS: key 2 of 2 is not a valid Fernet key",
-        "      fix: Make a key with `flask --app wsgi tokens generate-key` and list it first.",
+        '      fix: Make a key with `python -c "from cryptography.fernet import Fernet; '
+        'print(Fernet.generate_key().decode())"` and put it first in TOKEN_ENCRYPTION_KEYS.',
     )
     assert "not-a-fernet-key" not in output
 
@@ -378,3 +379,93 @@ def test_the_migration_head_is_read_from_the_migrations_folder():
 
     heads = [p.name for p in (MIGRATIONS / "versions").glob("*.py")]
     assert any(re.match(rf"{HEAD}_", name) for name in heads)
+
+
+# ----- one list of rules: start-up refuses what the doctor reports ---------------------------
+
+
+def _production_env(monkeypatch: pytest.MonkeyPatch, **changes: str | None) -> None:
+    from tests.test_production_checks import OTHER_SETTINGS, PRODUCTION_ENV
+
+    for name in OTHER_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (PRODUCTION_ENV | changes).items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+
+
+def _refused(monkeypatch: pytest.MonkeyPatch, **changes: str | None) -> list[str]:
+    """The lines production start-up refuses these settings with."""
+    from config import ConfigError, load_config
+
+    _production_env(monkeypatch, **changes)
+    with pytest.raises(ConfigError) as info:
+        load_config("production")
+    return str(info.value).splitlines()[1:]
+
+
+def test_the_doctor_reports_what_production_refuses_in_the_same_words(app, cronofy, monkeypatch):
+    broken = {
+        "SECRET_KEY": "change-me",
+        "CRONOFY_REDIRECT_URI": "http://calendar.example.com/auth/cronofy/callback",
+        "TASK_QUEUE_URL": "memory://",
+        "RATELIMIT_STORAGE_URI": None,
+    }
+    refused = _refused(monkeypatch, **broken)
+    status, output = doctor(app, cronofy, PRODUCTION=True, **broken)
+    assert status == 1
+    found = lines(output)
+    reported = [
+        f"{line.removeprefix('FAIL  ')}. {found[i + 1].removeprefix('      fix: ')}"
+        for i, line in enumerate(found)
+        if line.startswith("FAIL  ")
+    ]
+    assert reported == refused
+    assert [line.split(":")[0] for line in refused] == [
+        "SECRET_KEY",
+        "CRONOFY_REDIRECT_URI",
+        "TASK_QUEUE_URL",
+        "RATELIMIT_STORAGE_URI",
+    ]
+
+
+def test_production_only_rules_are_not_the_doctors_business_elsewhere(app, cronofy):
+    """Outside production a memory:// queue and a computed redirect URI are fine."""
+    status, output = doctor(app, cronofy, TASK_QUEUE_URL="memory://", RATELIMIT_STORAGE_URI=None)
+    assert status == 0, output
+
+
+def test_a_new_rule_is_written_once(app, cronofy, monkeypatch):
+    import production_checks
+    from production_checks import Problem
+
+    def no_tuesdays(settings, production):
+        if production:
+            yield Problem("WEEKDAY", "a Tuesday", "Wait a day.")
+
+    monkeypatch.setattr(production_checks, "RULES", (*production_checks.RULES, no_tuesdays))
+    assert _refused(monkeypatch) == ["WEEKDAY: a Tuesday. Wait a day."]
+    status, output = doctor(
+        app,
+        cronofy,
+        PRODUCTION=True,
+        CRONOFY_REDIRECT_URI="https://calendar.example.com/auth/cronofy/callback",
+        RATELIMIT_STORAGE_URI="memory://",
+        TASK_QUEUE_URL="redis://127.0.0.1:6399/1",  # a production queue; not asked here
+        TASK_QUEUE_IMMEDIATE=True,
+    )
+    assert status == 1
+    assert [line for line in lines(output) if line.startswith("FAIL")] == [
+        "FAIL  WEEKDAY: a Tuesday"
+    ]
+
+
+def test_the_fixes_name_the_apps_callback_route(app):
+    from flask import url_for
+
+    import production_checks
+
+    with app.test_request_context():
+        assert url_for("cronofy.callback") == production_checks.CALLBACK_PATH

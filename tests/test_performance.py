@@ -179,3 +179,13 @@ def test_a_syncs_upstream_calls_overlap(live_app, sandbox):
     earliest_end = min(e["finished_at"] for e in calls.values())
     # Each call took at least the 200 ms latency; all three were running at one moment.
     assert latest_start < earliest_end
+
+
+def test_every_call_to_cronofy_goes_through_one_pooled_session(app):
+    """Each process keeps CRONOFY_HTTP_POOL_SIZE connections alive per host, always: there
+    is no setting that makes a call open its own connection."""
+    client = app.extensions["cronofy_client"]
+    adapter = client.session.get_adapter(app.config["CRONOFY_API_URL"])
+    assert adapter.poolmanager.connection_pool_kw["maxsize"] == 32
+    assert app.config["CRONOFY_HTTP_POOL_SIZE"] == 32
+    assert "CRONOFY_HTTP_POOL" not in app.config

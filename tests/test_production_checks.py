@@ -11,7 +11,8 @@ from flask import Flask, url_for
 
 from app import create_app
 from app.logging_setup import HANDLER_NAME
-from config import ConfigError, load_config, secret_key_problem
+from config import ConfigError, load_config
+from production_checks import secret_key_problem
 from tests.conftest import built_app
 from tests.helpers import API_URL, APP_URL, csrf_token, register
 
@@ -74,14 +75,15 @@ def test_a_complete_production_environment_starts(production_env):
 )
 def test_a_default_or_weak_secret_key_stops_production(production_env, secret):
     production_env.setenv("SECRET_KEY", secret)
-    message = _production_error(production_env)
-    assert "SECRET_KEY is" in message
-    assert "secrets.token_urlsafe(48)" in message  # the line says how to fix it
+    [line] = _production_error(production_env).splitlines()[1:]
+    assert line.startswith("SECRET_KEY: ")
+    assert "secrets.token_urlsafe(48)" in line  # the line says how to fix it
 
 
 def test_secret_key_problems():
-    assert secret_key_problem(None) == "SECRET_KEY is not set"
-    assert secret_key_problem("testing-secret-key") == "SECRET_KEY is a well-known default"
+    assert secret_key_problem(None) == "not set"
+    assert secret_key_problem("testing-secret-key") == "a well-known default"
+    assert secret_key_problem("short") == "too weak (use 32+ random characters)"
     assert secret_key_problem(STRONG_SECRET) is None
 
 
@@ -89,37 +91,47 @@ def test_a_missing_redirect_uri_stops_production(production_env):
     production_env.delenv("CRONOFY_REDIRECT_URI")
     message = _production_error(production_env)
     assert message.splitlines()[1:] == [
-        "CRONOFY_REDIRECT_URI is not set: set it to the public https:// URL of "
-        "/auth/cronofy/callback, exactly as registered with Cronofy."
+        "CRONOFY_REDIRECT_URI: not set. Set it to https://<your host>/auth/cronofy/callback "
+        "and register exactly that URL with Cronofy."
     ]
 
 
 @pytest.mark.parametrize(
-    "uri", ["http://calendar.example.com/auth/cronofy/callback", "calendar.example.com/cb"]
+    ("uri", "problem"),
+    [
+        (
+            "http://calendar.example.com/auth/cronofy/callback",
+            "is not https: the authorization code would travel in clear text",
+        ),
+        ("calendar.example.com/cb", "is not an absolute http(s) URL"),
+    ],
 )
-def test_a_plain_http_redirect_uri_stops_production(production_env, uri):
+def test_a_plain_http_redirect_uri_stops_production(production_env, uri, problem):
     production_env.setenv("CRONOFY_REDIRECT_URI", uri)
     message = _production_error(production_env)
     assert message.splitlines()[1:] == [
-        f"CRONOFY_REDIRECT_URI={uri!r} is not an https:// URL: use "
-        "https://<your host>/auth/cronofy/callback and register that with Cronofy."
+        f"CRONOFY_REDIRECT_URI: {uri!r} {problem}. Set it to "
+        "https://<your host>/auth/cronofy/callback and register exactly that URL with Cronofy."
     ]
 
 
 def test_production_needs_a_shared_rate_limit_store(production_env):
     production_env.delenv("RATELIMIT_STORAGE_URI")
     message = _production_error(production_env)
-    assert "RATELIMIT_STORAGE_URI is not set: use redis://" in message
+    assert "RATELIMIT_STORAGE_URI: not set. Use redis://" in message
 
 
-@pytest.mark.parametrize(("value", "said"), [(None, "not set"), ("memory://", "memory://")])
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [(None, "not set"), ("memory://", "memory://, which no other process can read")],
+)
 def test_production_needs_a_shared_task_queue(production_env, value, said):
     if value is None:
         production_env.delenv("TASK_QUEUE_URL")
     else:
         production_env.setenv("TASK_QUEUE_URL", value)
     message = _production_error(production_env)
-    assert f"TASK_QUEUE_URL is {said}: use redis://" in message
+    assert f"TASK_QUEUE_URL: {said}. Use redis://" in message
 
 
 def test_every_problem_is_reported_at_once_one_line_each(production_env):
@@ -128,13 +140,26 @@ def test_every_problem_is_reported_at_once_one_line_each(production_env):
     production_env.delenv("RATELIMIT_STORAGE_URI")
     lines = _production_error(production_env).splitlines()
     assert lines[0] == "Production cannot start:"
-    assert [line.split(" ", 1)[0] for line in lines[1:]] == [
+    assert [line.split(": ", 1)[0] for line in lines[1:]] == [
         "SECRET_KEY",
-        "CRONOFY_REDIRECT_URI='http://example.com/auth/cronofy/callback'",
+        "CRONOFY_REDIRECT_URI",
         "RATELIMIT_STORAGE_URI",
     ]
+    assert "'http://example.com/auth/cronofy/callback' is not https" in lines[2]
     with pytest.raises(ConfigError):
         create_app("production")
+
+
+def test_create_app_checks_the_settings_again_after_its_overrides(production_env, database_url):
+    """However a production app is built, the rules see the settings it would run with."""
+    overrides = {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "change-me"}
+    with pytest.raises(ConfigError) as info:
+        create_app("production", overrides)
+    assert str(info.value).splitlines() == [
+        "Production cannot start:",
+        "SECRET_KEY: a well-known default. Set SECRET_KEY to "
+        '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.',
+    ]
 
 
 @pytest.mark.parametrize("value", ["-1", "two", "1.5"])

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, update
 
 from app.extensions import db
 from app.models import CronofyConnection
-from config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from sandbox import defaults as sandbox_defaults
 from tests.conftest import unavailable
 from tests.helpers import PASSWORD, age_the_copy
 from tests.live import RedisServer, ServerProcess, WorkerProcess, free_port, gunicorn_command
@@ -149,8 +149,8 @@ def two_processes(database_url, app, sandbox):
         "SECRET_KEY": "shared-by-every-process-" + "x" * 24,
         "TOKEN_ENCRYPTION_KEYS": ",".join(app.config["TOKEN_ENCRYPTION_KEYS"]),
         "DATABASE_URL": database_url,
-        "CRONOFY_CLIENT_ID": SANDBOX_CLIENT_ID,
-        "CRONOFY_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+        "CRONOFY_CLIENT_ID": sandbox_defaults.CLIENT_ID,
+        "CRONOFY_CLIENT_SECRET": sandbox_defaults.CLIENT_SECRET,
         "CRONOFY_APP_URL": sandbox.app_url,
         "CRONOFY_API_URL": sandbox.api_url,
         "CRONOFY_REDIRECT_URI": callback,

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import CronofyConnection
 from app.sync import tasks
-from config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from sandbox import SandboxServer
+from sandbox import defaults as sandbox_defaults
 from tests.conftest import served_with_sandbox, unavailable
 from tests.live import LiveApp, RedisServer, WorkerProcess
 from tests.visitor import register_and_connect
@@ -85,8 +85,8 @@ def setup_for(
             "SECRET_KEY": "workers-" + "k" * 40,
             "TOKEN_ENCRYPTION_KEYS": ",".join(server.app.config["TOKEN_ENCRYPTION_KEYS"]),
             "DATABASE_URL": database_url,
-            "CRONOFY_CLIENT_ID": SANDBOX_CLIENT_ID,
-            "CRONOFY_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+            "CRONOFY_CLIENT_ID": sandbox_defaults.CLIENT_ID,
+            "CRONOFY_CLIENT_SECRET": sandbox_defaults.CLIENT_SECRET,
             "CRONOFY_APP_URL": sandbox.app_url,
             "CRONOFY_API_URL": sandbox.api_url,
             "RATELIMIT_STORAGE_URI": redis.url,

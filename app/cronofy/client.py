@@ -1,26 +1,26 @@
 """Every HTTP call to Cronofy's API host, except the code exchange (Authlib does that).
 
-Statuses are turned into the exceptions of `app.cronofy.errors`; log lines name the
-endpoint and the status, never a token, a code or a query string.
+Statuses are turned into the exceptions of `app.cronofy.errors` (app/cronofy/responses.py
+says how); log lines name the endpoint and the status, never a token, a code or a query
+string. The file is this long because it holds one method per endpoint the app calls
+(tokens, account, calendars, profiles, events, channels, writes) around one shared send:
+split, the endpoints would no longer read as the one list of what the app asks Cronofy.
 """
 
 import logging
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-from authlib.integrations.requests_client import OAuth2Session
 from flask import Flask, current_app
 from requests.adapters import HTTPAdapter
 
-from app.cronofy import errors
+from app.cronofy import errors, responses
 from app.cronofy.budget import Budget, budget_for
+from app.cronofy.responses import JSON
 
 log = logging.getLogger(__name__)
-
-JSON = dict[str, Any]
 
 
 def pooled_session(pool_size: int) -> requests.Session:
@@ -41,8 +41,7 @@ class CronofyClient:
     """A client for one Cronofy application.
 
     `session` is shared by every call, so connections are reused across requests and
-    threads. Without one, each call opens its own session and connection, as Authlib's
-    Flask client does: the benchmark's baseline (CRONOFY_HTTP_POOL = false), not for use.
+    threads (`pooled_session` makes the one each process uses).
     """
 
     def __init__(
@@ -51,7 +50,7 @@ class CronofyClient:
         client_id: str,
         client_secret: str,
         timeout: tuple[float, float],
-        session: requests.Session | None,
+        session: requests.Session,
         budget: Budget | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
@@ -78,7 +77,7 @@ class CronofyClient:
         body = {"client_id": self.client_id, "client_secret": self.client_secret, **data}
         response = self._send("POST", self.api_url + path, json=body)
         if response.status_code in (400, 401):
-            error = (_json_object(response) or {}).get("error")
+            error = (responses.json_object(response) or {}).get("error")
             log.warning("Cronofy %s answered %s (%s)", path, response.status_code, error)
             if error == "invalid_grant":
                 raise errors.InvalidGrant(f"{path}: invalid_grant")
@@ -237,13 +236,7 @@ class CronofyClient:
         if self.budget is not None:
             self.budget.take()  # may wait; CronofyRateLimited when none is left in time
         try:
-            if self.session is not None:
-                return self.session.request(method, url, timeout=self.timeout, **kwargs)
-            with OAuth2Session() as session:
-                # The bearer header is already set; Authlib must not insist on its own token.
-                return session.request(
-                    method, url, timeout=self.timeout, withhold_token=True, **kwargs
-                )
+            return self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.Timeout as exc:
             log.warning("Cronofy %s %s timed out", method, endpoint)
             raise errors.CronofyUnavailable(f"{endpoint}: timeout") from exc
@@ -253,27 +246,14 @@ class CronofyClient:
 
     @staticmethod
     def _raise_for_status(endpoint: str, response: requests.Response) -> None:
-        status = response.status_code
-        if status < 300:
-            return
-        log.warning("Cronofy %s answered %s", endpoint, status)
-        if status == 401:
-            raise errors.CronofyUnauthorized(endpoint)
-        if status == 403:
-            raise errors.CronofyForbidden(endpoint)
-        if status == 404:
-            raise errors.CronofyNotFound(endpoint)
-        if status == 422:
-            raise errors.CronofyInvalid(endpoint, _field_errors(_json_object(response) or {}))
-        if status == 429:
-            raise errors.CronofyRateLimited(endpoint, retry_after(response))
-        if status >= 500:
-            raise errors.CronofyUnavailable(f"{endpoint}: {status}")
-        raise errors.CronofyError(f"{endpoint}: {status}")
+        error = responses.error_for_status(endpoint, response)
+        if error is not None:
+            log.warning("Cronofy %s answered %s", endpoint, response.status_code)
+            raise error
 
     @staticmethod
     def _json(endpoint: str, response: requests.Response) -> JSON:
-        body = _json_object(response)
+        body = responses.json_object(response)
         if body is None:
             log.warning(
                 "Cronofy %s answered %s without a JSON object", endpoint, response.status_code
@@ -282,58 +262,14 @@ class CronofyClient:
         return body
 
 
-def _json_object(response: requests.Response) -> JSON | None:
-    """The response's JSON object, or None if its body is not one."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def retry_after(response: requests.Response) -> float | None:
-    """Seconds from a `Retry-After` header (a number or an HTTP date), if it has a sane one."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        seconds = float(value)
-    else:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if moment.tzinfo is None:
-            return None
-        seconds = (moment - datetime.now(UTC)).total_seconds()
-    return min(max(seconds, 0.0), 3600.0)  # a day-long pause would only ever be a mistake
-
-
-def _field_errors(body: JSON) -> dict[str, list[str]]:
-    """Flatten Cronofy's 422 `{"errors": {"field": [{"description": ...}]}}` into messages."""
-    raw = body.get("errors")
-    if not isinstance(raw, dict):
-        return {}
-    result: dict[str, list[str]] = {}
-    for field, items in raw.items():
-        messages = [
-            str(item.get("description") or item.get("key") or "invalid")
-            for item in (items if isinstance(items, list) else [])
-            if isinstance(item, dict)
-        ]
-        result[str(field)] = messages or ["invalid"]
-    return result
-
-
 def init_client(app: Flask) -> None:
     """Create the app's Cronofy client from its configuration."""
-    pool = app.config["CRONOFY_HTTP_POOL"]
     app.extensions["cronofy_client"] = CronofyClient(
         api_url=app.config["CRONOFY_API_URL"],
         client_id=app.config["CRONOFY_CLIENT_ID"],
         client_secret=app.config["CRONOFY_CLIENT_SECRET"],
         timeout=app.config["CRONOFY_TIMEOUT"],
-        session=pooled_session(app.config["CRONOFY_HTTP_POOL_SIZE"]) if pool else None,
+        session=pooled_session(app.config["CRONOFY_HTTP_POOL_SIZE"]),
         budget=budget_for(app),
     )
 

@@ -14,8 +14,9 @@ from typing import Any
 from flask import current_app
 
 from app.cronofy import errors
-from app.cronofy.client import JSON, cronofy_client
+from app.cronofy.client import cronofy_client
 from app.cronofy.parallel import run_all
+from app.cronofy.responses import JSON
 from app.cronofy.tokens import call_with_token, fresh_access_token, retry_with_new_token
 from app.models import CronofyConnection, DataSet
 from app.sync.outcomes import Failure, failure_for
