@@ -111,7 +111,7 @@ class Config:
 
     SECRET_KEY: str | None = None
     # Fernet keys for the tokens stored in the database, newest first: the first encrypts,
-    # any of them decrypts. Deliberately separate from SECRET_KEY. See "Rotating keys".
+    # any of them decrypts. Deliberately separate from SECRET_KEY. Rotating them: docs/tokens.md.
     # Set per instance in __init__, so no list is shared through the class.
     TOKEN_ENCRYPTION_KEYS: list[str]
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'app.db'}"

@@ -61,7 +61,7 @@ def main() -> None:
     if not app.config["TASK_QUEUE_IMMEDIATE"]:
         consumer = start_embedded_consumer(app.config["WORKER_THREADS"])
         print(f" * Background work: {app.config['WORKER_THREADS']} worker threads in this process")
-    print(" * A development server: production runs gunicorn (README, Production deployment)")
+    print(" * A development server: production runs gunicorn (docs/deployment.md)")
     print(f" * Open http://{HOST}:{port} in your browser (Ctrl-C to stop)", flush=True)
     try:
         # No debugger and no reloader: a traceback page must never be served, and the

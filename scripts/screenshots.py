@@ -77,7 +77,7 @@ def main() -> None:
 
 
 def shoot(page, app_url: str, out: Path) -> None:
-    """Walk the flow, saving a picture at each step the README shows."""
+    """Walk the flow, saving a picture at each step docs/testing.md shows."""
     page.goto(app_url)
     save(page, out, "landing")
 

@@ -110,7 +110,7 @@ def test_the_console_has_one_line_per_thing_and_no_banners(run_env, tmp_path):
         f"http://127.0.0.1:{int(run_env['PORT']) + 2})",
         f" * Its accounts and tokens are kept in {run_env['SANDBOX_STATE_FILE']}",
         " * Background work: 4 worker threads in this process",
-        " * A development server: production runs gunicorn (README, Production deployment)",
+        " * A development server: production runs gunicorn (docs/deployment.md)",
         f" * Open {base} in your browser (Ctrl-C to stop)",
     ]
     logged = [line for line in lines if line not in printed]
