@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from app.dashboard.overview import Overview, build_overview
-from app.dashboard.timezones import user_time_zone
 from app.extensions import db
 from app.models import ManagedEvent, User
 from app.sync.copy import copy_state, load_copies, refresh_if_stale, version
+from app.timezones import user_time_zone
 
 
 def current_overview(user: User) -> tuple[Overview, str]:
