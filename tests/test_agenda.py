@@ -462,25 +462,3 @@ def test_a_failing_part_leaves_the_others_working(connected, cronofy):
     assert "Still here" in page
     assert "Work" in page
     assert "Its account health could not be loaded yet. Cronofy is not answering." in page
-
-
-def test_calendar_colours_are_stable_and_distinct():
-    from app.dashboard.overview import (
-        COLOURS,
-        Calendar,
-        ConnectionView,
-        Profile,
-        assign_colours,
-    )
-
-    def views():
-        calendars = [Calendar(f"cal_{n}", f"Calendar {n}", False, False) for n in range(12)]
-        profile = Profile("pro_1", "google", "ada@example.com", calendars)
-        return [ConnectionView(1, "ada", "google", frozenset(), profiles=[profile])]
-
-    first, second = views(), views()
-    assign_colours(first)
-    assign_colours(second)
-    colours = [c.colour for c in first[0].profiles[0].calendars]
-    assert colours == [c.colour for c in second[0].profiles[0].calendars]
-    assert sorted(set(colours[:COLOURS])) == list(range(COLOURS))  # distinct while they last
