@@ -15,9 +15,11 @@ import pytest
 from app.dashboard import views
 from app.dashboard.agenda import CreatedHere
 from app.dashboard.colours import COLOURS
+from app.dashboard.connection import connection_views
 from app.dashboard.overview import build_overview
 from app.dashboard.problems import REVOKED
 from app.dashboard.views import ConnectionView, Overview, Profile
+from app.events.calendars import WritableCalendar, calendars_of
 from app.models import DataSet
 from app.sync.copy import ConnectionCopy, Part
 from app.sync.outcomes import Failure
@@ -749,3 +751,67 @@ def test_without_the_delete_scope_an_event_created_here_is_not_deletable():
     )
     [made] = page.days[0].events
     assert (made.created_by_app, made.managed_id, made.can_delete) == (True, 7, False)
+
+
+# The event pages' calendars
+
+
+def test_the_new_event_form_offers_writable_calendars_named_as_on_the_dashboard():
+    gmail = copy(
+        1,
+        "ada@gmail.com",
+        calendars=[
+            calendar("cal_1", "Work", profile_name="ada@gmail.com", primary=True),
+            calendar("cal_2", "Holidays", profile_name="ada@gmail.com", readonly=True),
+        ],
+    )
+    work = copy(
+        2,
+        "ada@example.org",
+        calendars=[
+            calendar("cal_3", "Work", profile="pro_9", profile_name="ada@example.org"),
+        ],
+    )
+    cannot = copy(
+        3,
+        "read only",
+        scopes=ALL_SCOPES - {"create_event"},
+        calendars=[calendar("cal_4", "Solo", profile="pro_4")],
+    )
+    calendars = calendars_of([gmail, work, cannot], TZ, NOW)
+    assert calendars.writable == (
+        WritableCalendar(1, "ada@gmail.com", "cal_1", "Work (ada@gmail.com)"),
+        WritableCalendar(2, "ada@example.org", "cal_3", "Work (ada@example.org)"),
+    )
+    assert calendars.writable[0].value == "1:cal_1"
+    assert calendars.time_zone == TZ and not calendars.syncing
+    # Every listed calendar is named, writable or not (the list of events created here).
+    assert calendars.labels() == {
+        (1, "cal_1"): "Work (ada@gmail.com)",
+        (1, "cal_2"): "Holidays",
+        (2, "cal_3"): "Work (ada@example.org)",
+        (3, "cal_4"): "Solo",
+    }
+
+
+def test_without_writable_calendars_each_connection_says_what_stops_it():
+    ended = copy(1, "ada@example.com", needs_reconnect=True)
+    no_scope = copy(2, "bob@example.com", scopes=ALL_SCOPES - {"create_event", "read_events"})
+    failing = copy(
+        3, "eve@example.com", parts={DataSet.CALENDARS: Part(None, None, Failure.UNAVAILABLE)}
+    )
+    calendars = calendars_of([ended, no_scope, failing], TZ, NOW)
+    assert calendars.writable == ()
+    [first, second, third] = calendars.connections
+    assert (first.needs_reconnect, first.reconnect_reason) == (True, REVOKED)
+    assert "create_event" not in second.scopes
+    assert [p.missing_scope for p in second.problems] == ["read_events"]
+    assert [p.level for p in third.problems] == ["error"]
+    waiting = copy(4, "new", parts={d: Part(None) for d in DataSet})
+    assert calendars_of([waiting], TZ, NOW).syncing
+
+
+def test_the_event_pages_and_the_dashboard_see_the_same_connections():
+    copies = [copy(agenda=events(event("Stand-up", local(TODAY, 9), local(TODAY, 10))))]
+    assert calendars_of(copies, TZ, NOW).connections == overview(*copies).connections
+    assert connection_views(copies, ZoneInfo(TZ), NOW) == overview(*copies).connections
