@@ -41,10 +41,8 @@ def reconnect_reason(copy: ConnectionCopy) -> str | None:
 def problems(copy: ConnectionCopy, tz: tzinfo) -> tuple[Problem, ...]:
     """The notices for a connection: each scope not granted, then each failed refresh.
 
-    A connection whose access ended has none: its reconnect reason says it all.
+    Not asked of a connection whose access ended: its reconnect reason says it all.
     """
-    if copy.needs_reconnect:
-        return ()
     missing = tuple(
         Problem(f"This connection was not allowed to {FEATURES[d.scope]}.", d.scope)
         for d in DataSet
