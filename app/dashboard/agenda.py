@@ -68,7 +68,7 @@ def agenda_event(
     if times is None:
         return None
     start, end = times
-    event_id = raw.get("event_id")  # only events created through the API have one
+    event_id = raw.get("event_id")  # only events this app upserted carry one
     local = created.get(event_id) if isinstance(event_id, str) else None
     if local is not None and local.connection_id != copy.id:
         local = None  # the same id at another connection is not this record's event

@@ -18,13 +18,10 @@ def current_overview(user: User) -> tuple[Overview, str]:
     now = datetime.now(UTC)
     copies = read_copies(user, now)
     # Of the events created here, only what marks them in the agenda.
+    records = select(ManagedEvent.id, ManagedEvent.connection_id, ManagedEvent.event_id)
     created = [
         CreatedHere(id, connection_id, event_id)
-        for id, connection_id, event_id in db.session.execute(
-            select(ManagedEvent.id, ManagedEvent.connection_id, ManagedEvent.event_id).filter_by(
-                user_id=user.id
-            )
-        )
+        for id, connection_id, event_id in db.session.execute(records.filter_by(user_id=user.id))
     ]
     # The connections' time zones come with the copies: no second read of the connections.
     time_zone = user_time_zone(user, [copy.default_tzid for copy in copies])
