@@ -8,8 +8,6 @@ import requests
 from responses import matchers
 from sqlalchemy import create_engine, select, update
 
-from app.dashboard.agenda import AgendaEvent
-from app.dashboard.overview import Calendar, ConnectionView, Profile, name_shared_calendars
 from app.dashboard.routes import breakable
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection
@@ -124,14 +122,14 @@ def test_calendars_grouped_by_profile(connected, cronofy):
     response = view(connected)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    # Profiles in order of appearance; primary first within a profile; deleted hidden.
+    # Each profile with its provider's name, then its calendars in the model's order
+    # (which comes first, and that deleted ones are left out: test_dashboard_model.py).
     google = page.index('ada@example.com <span class="muted">(Google)</span>')
     work = page.index("Work")
     holidays = page.index("Team holidays")
     apple = page.index('ada@icloud.com <span class="muted">(Apple)</span>')
     family = page.index("Family")
     assert google < work < holidays < apple < family
-    assert "Old projects" not in page
     assert page.count(">Primary<") == 2
     assert page.count(">Read-only<") == 1
     assert len(cronofy.calls) == 1
@@ -415,71 +413,6 @@ def test_invalid_grant_after_someone_else_rotated_uses_their_token(app, connecte
     row = the_connection(app)
     assert row.status is ConnectionStatus.ACTIVE
     assert row.refresh_token == "refresh-other"
-
-
-@pytest.mark.parametrize(
-    ("needs_reconnect", "profiles_connected", "badge"),
-    [
-        (False, [True, True], ("Connected", "ok")),
-        (False, [True, False], ("1 of 2 accounts disconnected", "warning")),
-        (False, [False], ("Disconnected", "warning")),
-        (False, [False, False], ("Disconnected", "warning")),
-        (True, [True], ("Needs reconnecting", "warning")),
-        (False, [], ("Connected", "ok")),
-    ],
-)
-def test_the_account_badge_is_the_worst_state_of_its_parts(
-    needs_reconnect, profiles_connected, badge
-):
-    view = ConnectionView(
-        id=1,
-        label="ada@example.com",
-        provider_name="google",
-        scopes=frozenset(),
-        needs_reconnect=needs_reconnect,
-        profiles=[
-            Profile(f"pro_{n}", "google", f"p{n}@example.com", connected=connected)
-            for n, connected in enumerate(profiles_connected)
-        ],
-    )
-    assert view.status == badge
-
-
-def test_calendars_that_share_a_name_say_whose_they_are():
-    """Two accounts' "Work" calendars (and their events) are told apart in text."""
-    start = datetime(2026, 12, 1, 9, tzinfo=UTC)
-
-    def view(n: int, profile: str, calendars: list[tuple[str, str]]) -> ConnectionView:
-        return ConnectionView(
-            id=n,
-            label=profile,
-            provider_name="google",
-            scopes=frozenset(),
-            profiles=[
-                Profile(
-                    f"pro_{n}",
-                    "google",
-                    profile,
-                    calendars=[Calendar(cid, name, False, False) for cid, name in calendars],
-                )
-            ],
-            events=[
-                AgendaEvent("Stand-up", cid, name, False, start, start) for cid, name in calendars
-            ],
-        )
-
-    views = [
-        view(1, "ada@gmail.com", [("cal_1", "Work"), ("cal_2", "Family")]),
-        view(2, "ada@example.org", [("cal_3", "work")]),
-    ]
-    name_shared_calendars(views)
-    labels = [c.label for v in views for p in v.profiles for c in p.calendars]
-    assert labels == ["Work (ada@gmail.com)", "Family", "work (ada@example.org)"]
-    assert [e.account for v in views for e in v.events] == [
-        "ada@gmail.com",
-        None,
-        "ada@example.org",
-    ]
 
 
 def test_long_addresses_may_wrap_after_their_at_and_dots_only():

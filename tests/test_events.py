@@ -68,6 +68,21 @@ def test_the_form_offers_writable_calendars_only(app, connected, cronofy):
     assert "Times are in Asia/Tokyo." in page
 
 
+def test_the_form_reads_its_calendars_without_building_the_agenda(
+    app, connected, cronofy, monkeypatch
+):
+    def no_agenda(*args, **kwargs):
+        raise AssertionError("the agenda was built")
+
+    monkeypatch.setattr("app.dashboard.overview.agenda_events", no_agenda)
+    page = connected.get("/events/new").get_data(as_text=True)
+    assert f'value="{connection_id(app)}:cal_work"' in page
+    cronofy.post(WORK_EVENTS_URL, status=202, body="")
+    assert new_event(connected, app, cronofy).status_code == 302
+    assert "Work · ada@" in connected.get("/events/").get_data(as_text=True)
+    assert connected.get("/dashboard").status_code == 500  # the dashboard does build it
+
+
 def test_creating_an_event_upserts_it_and_remembers_it(app, connected, cronofy):
     cronofy.post(WORK_EVENTS_URL, status=202, body="")
     response = new_event(connected, app, cronofy)

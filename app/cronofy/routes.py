@@ -23,12 +23,12 @@ from app.cronofy.client import cronofy_client
 from app.cronofy.forms import ConnectForm
 from app.cronofy.oauth import cronofy_oauth
 from app.cronofy.tokens import call_with_token, save_authorization
-from app.dashboard.timezones import is_time_zone
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import ConnectionStatus, CronofyConnection
 from app.sync.channels import check_channel, close_channel, push_setup
 from app.sync.tasks import request_sync
+from app.timezones import is_time_zone
 
 
 @bp.post("/connect")

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length, ValidationError
 
-from app.dashboard.timezones import canonical_time_zone, is_time_zone
+from app.timezones import canonical_time_zone, is_time_zone
 
 
 class TimeZoneForm(FlaskForm):

@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 from app.dashboard import bp
 from app.dashboard.current import copy_version, current_overview
 from app.dashboard.forms import TimeZoneForm
-from app.dashboard.timezones import all_time_zones, user_time_zone
 from app.extensions import db
+from app.timezones import all_time_zones, user_time_zone
 
 PROVIDERS = {
     "apple": "Apple",

@@ -15,8 +15,8 @@ from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # types-W
 from app.cronofy import errors
 from app.cronofy.client import cronofy_client
 from app.cronofy.tokens import call_with_token
-from app.dashboard.current import current_overview
 from app.events import bp
+from app.events.calendars import event_calendars
 from app.events.forms import EventForm
 from app.extensions import db
 from app.forms import EmptyForm
@@ -40,14 +40,9 @@ class CreatedEvent:
 @login_required
 def mine() -> str:
     """Every event created here, whatever its date: the agenda shows only seven days."""
-    overview, _ = current_overview(current_user)  # calendar names and the time zone
-    names = {
-        (view.id, calendar.calendar_id): calendar.label
-        for view in overview.connections
-        for profile in view.profiles
-        for calendar in profile.calendars
-    }
-    tz = ZoneInfo(overview.time_zone)
+    calendars = event_calendars(current_user)  # calendar names and the time zone
+    names = calendars.labels()
+    tz = ZoneInfo(calendars.time_zone)
     events = db.session.scalars(
         select(ManagedEvent)
         .filter_by(user_id=current_user.id)
@@ -65,39 +60,40 @@ def mine() -> str:
         )
         for event in events
     ]
-    return render_template("events/mine.html", events=rows, time_zone=overview.time_zone)
+    return render_template("events/mine.html", events=rows, time_zone=calendars.time_zone)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> Response | tuple[str, int]:
     """The new-event form; on success the event is upserted at Cronofy and remembered here."""
-    overview, _ = current_overview(current_user)  # the calendars come from the local copy
+    calendars = event_calendars(current_user)  # from the local copy, without the agenda
+    time_zone = calendars.time_zone
     form = EventForm()
     form.calendar.choices = [
-        SelectChoice(f"{view.id}:{calendar.calendar_id}", calendar.label, optgroup=view.label)
-        for view in overview.connections
-        for calendar in view.writable_calendars
+        SelectChoice(calendar.value, calendar.label, optgroup=calendar.connection_label)
+        for calendar in calendars.writable
     ]
     status, past = 200, None
     if not form.is_submitted():
-        form.suggest_start(overview.time_zone)
+        form.suggest_start(time_zone)
     elif form.validate():
-        start = form.start_instant(overview.time_zone)
+        start = form.start_instant(time_zone)
         if start is None:
             status = 422  # a time the clocks skip: the field says so
         elif start < datetime.now(UTC) and form.past_confirmed.data != "yes":
             # Most likely a slip (a date last year, say): ask once before creating it.
-            past = start.astimezone(ZoneInfo(overview.time_zone))
+            past = start.astimezone(ZoneInfo(time_zone))
             form.past_confirmed.data = "yes"
         else:
-            failed_with = _create(form, overview.time_zone)
+            failed_with = _create(form, time_zone)
             if failed_with is None:
                 return redirect(url_for("dashboard.index"))
             status = failed_with
     else:
         status = 422
-    return render_template("events/new.html", form=form, overview=overview, past=past), status
+    page = render_template("events/new.html", form=form, calendars=calendars, past=past)
+    return page, status
 
 
 def _create(form: EventForm, time_zone: str) -> int | None:

@@ -1,11 +1,11 @@
 """Reading the local copy for pages: what is known, since when, and whether to refresh it.
 
-Pages call `load_copies` (two queries, however many connections) and `refresh_if_stale`,
-which asks a worker for a refresh when a copy is older than CRONOFY_SYNC_MAX_AGE and shows
-the copy as it is meanwhile (stale-while-revalidate). A connection whose push channel
-Cronofy has verified is kept fresh by its notifications instead, and by the daily read. No
-page calls Cronofy to read. `copy_state` is the open dashboard's cheap question: one query,
-no decryption, whether anything changed.
+Pages call `read_copies`: `load_copies` (two queries, however many connections) and
+`refresh_if_stale`, which asks a worker for a refresh when a copy is older than
+CRONOFY_SYNC_MAX_AGE and shows the copy as it is meanwhile (stale-while-revalidate). A
+connection whose push channel Cronofy has verified is kept fresh by its notifications
+instead, and by the daily read. No page calls Cronofy to read. `copy_state` is the open
+dashboard's cheap question: one query, no decryption, whether anything changed.
 """
 
 import hashlib
@@ -110,6 +110,14 @@ def _copy_of(connection: CronofyConnection) -> ConnectionCopy:
         pushed=connection.channel_verified_at is not None,
         parts=parts,
     )
+
+
+def read_copies(user: User, now: datetime) -> list[ConnectionCopy]:
+    """The user's copies for a page, with a refresh asked for each stale one."""
+    copies = load_copies(user)
+    if refresh_if_stale(copies, now):
+        copies = load_copies(user)  # marked now; with an immediate queue, refreshed too
+    return copies
 
 
 def is_stale(copy: ConnectionCopy, now: datetime, max_age: timedelta) -> bool:

@@ -1,4 +1,8 @@
-"""Which time zone a user's agenda is shown in."""
+"""Time zones: which one a user's times are shown in, and the names this machine knows.
+
+Neutral ground: the dashboard, the event pages, the settings form and the connect flow
+(which keeps an account's zone) all use these, so they live outside any one blueprint.
+"""
 
 from collections.abc import Iterable
 from functools import cache
