@@ -136,15 +136,23 @@ def page() -> Response:
     )
 
 
-@bp.post("/events")
-def add() -> Response:
-    form = request.form
-    email = form.get("email", "").strip().lower()
+def _posted_for() -> tuple[str, Account] | Response:
+    """The account a posted form is for, its one-time nonce spent; else the way back."""
+    email = request.form.get("email", "").strip().lower()
     account = _account_for(email)
     if account is None:
         return _back(email, error="No sandbox account has that email address.")
-    if not current_state().take_nonce(form.get("nonce", ""), _purpose(account.account_id)):
+    if not current_state().take_nonce(request.form.get("nonce", ""), _purpose(account.account_id)):
         return _back(email, error="That form had expired. Try again.")
+    return email, account
+
+
+@bp.post("/events")
+def add() -> Response:
+    posted = _posted_for()
+    if isinstance(posted, Response):
+        return posted
+    (email, account), form = posted, request.form
     try:
         start = _when(form.get("date", ""), form.get("time", ""))
         minutes = int(form.get("duration", "0")) if form.get("duration", "").isdigit() else 0
@@ -165,13 +173,12 @@ def add() -> Response:
 @bp.post("/events/<event_uid>/<action>")
 def change(event_uid: str, action: str) -> Response:
     """Move (to another date and time, the same length) or delete one event."""
-    form = request.form
-    email = form.get("email", "").strip().lower()
-    account = _account_for(email)
-    if account is None or action not in ("move", "delete"):
-        return _back(email, error="No such event.")
-    if not current_state().take_nonce(form.get("nonce", ""), _purpose(account.account_id)):
-        return _back(email, error="That form had expired. Try again.")
+    if action not in ("move", "delete"):
+        return _back(request.form.get("email", "").strip().lower(), error="No such event.")
+    posted = _posted_for()
+    if isinstance(posted, Response):
+        return posted
+    (email, account), form = posted, request.form
     event = next((e for e in account.events if e.event_uid == event_uid), None)
     if event is None:
         return _back(email, error="No such event.")
@@ -191,14 +198,11 @@ def change(event_uid: str, action: str) -> Response:
 def access() -> Response:
     """What a person does at Cronofy or at their provider: revoke every application's access,
     or disconnect (and reconnect) one profile, so the application's way back can be tried."""
-    form = request.form
-    email = form.get("email", "").strip().lower()
-    account = _account_for(email)
-    if account is None:
-        return _back(email, error="No sandbox account has that email address.")
-    if not current_state().take_nonce(form.get("nonce", ""), _purpose(account.account_id)):
-        return _back(email, error="That form had expired. Try again.")
-    action, profile_id = form.get("action", ""), form.get("profile_id", "")
+    posted = _posted_for()
+    if isinstance(posted, Response):
+        return posted
+    email, account = posted
+    action, profile_id = request.form.get("action", ""), request.form.get("profile_id", "")
     if action == "revoke":
         current_state().revoke_account(account.account_id)
         return _back(email, done="revoked")
