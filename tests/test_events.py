@@ -150,6 +150,23 @@ def test_a_failed_upsert_keeps_nothing_and_says_why(app, connected, cronofy, moc
     assert managed_events(app) == []
 
 
+def test_access_found_ended_while_creating_offers_the_way_back(app, connected, cronofy):
+    """Revoked at Cronofy: the upsert's 401, then a refused refresh. Nothing is kept, and the
+    page offers Reconnect instead of a form whose calendars cannot take the event."""
+    cronofy.post(WORK_EVENTS_URL, status=401)
+    cronofy.post(f"{API_URL}/oauth/token", status=400, json={"error": "invalid_grant"})
+    response = new_event(connected, app, cronofy)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "None of your connected calendars accepts new events." in page
+    assert ">Reconnect ada@example.com</button>" in page
+    assert managed_events(app) == []
+    with app.app_context():
+        assert db.session.scalars(select(CronofyConnection)).one().status is (
+            ConnectionStatus.NEEDS_RECONNECT
+        )
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [

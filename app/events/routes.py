@@ -16,7 +16,7 @@ from app.cronofy import errors
 from app.cronofy.client import cronofy_client
 from app.cronofy.tokens import call_with_token
 from app.events import bp
-from app.events.calendars import event_calendars
+from app.events.calendars import EventCalendars, event_calendars
 from app.events.forms import EventForm
 from app.extensions import db
 from app.forms import EmptyForm
@@ -70,10 +70,7 @@ def new() -> Response | tuple[str, int]:
     calendars = event_calendars(current_user)  # from the local copy, without the agenda
     time_zone = calendars.time_zone
     form = EventForm()
-    form.calendar.choices = [
-        SelectChoice(calendar.value, calendar.label, optgroup=calendar.connection_label)
-        for calendar in calendars.writable
-    ]
+    form.calendar.choices = _choices(calendars)
     status, past = 200, None
     if not form.is_submitted():
         form.suggest_start(time_zone)
@@ -90,10 +87,25 @@ def new() -> Response | tuple[str, int]:
             if failed_with is None:
                 return redirect(url_for("dashboard.index"))
             status = failed_with
+            if status == LOST:
+                # Its calendars are offered no more; the page says how to get them back.
+                calendars = event_calendars(current_user)
+                form.calendar.choices = _choices(calendars)
     else:
         status = 422
     page = render_template("events/new.html", form=form, calendars=calendars, past=past)
     return page, status
+
+
+# The status of a form whose connection turned out to need reconnecting while creating.
+LOST = 409
+
+
+def _choices(calendars: EventCalendars) -> list[SelectChoice]:
+    return [
+        SelectChoice(calendar.value, calendar.label, optgroup=calendar.connection_label)
+        for calendar in calendars.writable
+    ]
 
 
 def _create(form: EventForm, time_zone: str) -> int | None:
@@ -140,7 +152,7 @@ def _create(form: EventForm, time_zone: str) -> int | None:
             form.add_cronofy_errors(exc.errors or {"event": [exc.user_message]})
             return 422
         form.form_errors.append(exc.user_message)
-        return 503
+        return LOST if isinstance(exc, errors.ConnectionLost) else 503
     # The next page shows it at once: into the copy, until a sync brings Cronofy's own id.
     record_created_event(connection, {**body, "calendar_id": calendar_id}, datetime.now(UTC))
     flash(f"Created “{event.summary}”.", "success")
