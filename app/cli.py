@@ -1,4 +1,5 @@
-"""`flask tokens ...`: key management for the encrypted tokens."""
+"""`flask tokens ...`: key management for what is stored encrypted (tokens, the local copy,
+the titles of the events created here)."""
 
 import click
 from cryptography.fernet import Fernet
@@ -22,7 +23,8 @@ def generate_key() -> None:
 
 @tokens_cli.command("reencrypt")
 def reencrypt() -> None:
-    """Re-encrypt every stored token under the first (newest) key.
+    """Re-encrypt every stored token, the local copy and the titles of the events created
+    here under the first (newest) key.
 
     Each row is rewritten only if it still holds what was read (compare-and-swap), so a
     refresh that stores new tokens meanwhile is never overwritten; those are already
@@ -62,10 +64,12 @@ def reencrypt() -> None:
                 skipped += 1
         db.session.commit()
         after = rows[-1][0]
-    copies, copies_unreadable = _reencrypt_copies()
-    unreadable += copies_unreadable
+    copies, copies_unreadable = _reencrypt_column("snapshots", "data")
+    titles, titles_unreadable = _reencrypt_column("managed_events", "summary")
+    unreadable += copies_unreadable + titles_unreadable
     click.echo(f"Re-encrypted {done} connection(s) under the newest key.")
     click.echo(f"Re-encrypted {copies} part(s) of the calendars' local copy.")
+    click.echo(f"Re-encrypted the titles of {titles} event(s) created here.")
     if skipped:
         click.echo(f"{skipped} changed meanwhile and already use the newest key.")
     if unreadable:
@@ -77,16 +81,17 @@ def reencrypt() -> None:
         raise SystemExit(1)
 
 
-def _reencrypt_copies() -> tuple[int, int]:
-    """Re-encrypt the local copy's data the same way: (rewritten, unreadable).
+def _reencrypt_column(table: str, column: str) -> tuple[int, int]:
+    """Re-encrypt one encrypted column the same way: (rewritten, unreadable).
 
-    A part a sync rewrote meanwhile is skipped: the sync wrote it under the newest key.
+    A value rewritten meanwhile (a sync, say) is skipped: it was written under the newest key.
+    The names are this module's own constants, never input.
     """
     read = text(
-        "SELECT id, data FROM snapshots WHERE id > :after AND data IS NOT NULL "
+        f"SELECT id, {column} FROM {table} WHERE id > :after AND {column} IS NOT NULL "  # noqa: S608
         "ORDER BY id LIMIT :limit"
     )
-    write = text("UPDATE snapshots SET data = :new WHERE id = :id AND data = :old")
+    write = text(f"UPDATE {table} SET {column} = :new WHERE id = :id AND {column} = :old")  # noqa: S608
     done = unreadable = after = 0
     while rows := db.session.execute(read, {"after": after, "limit": BATCH}).all():
         for row in rows:

@@ -139,3 +139,68 @@ def test_a_malformed_key_stops_start_up():
 def test_no_keys_stops_start_up():
     with pytest.raises(ConfigError, match="TOKEN_ENCRYPTION_KEYS is empty"):
         create_app("testing", {"TOKEN_ENCRYPTION_KEYS": []})
+
+
+def add_created_event(app, title: str) -> None:
+    """A record of an event created here, as the new-event form leaves it."""
+    from datetime import UTC, datetime
+
+    from app.models import ManagedEvent
+
+    with app.app_context():
+        connection = db.session.scalars(db.select(CronofyConnection)).one()
+        db.session.add(
+            ManagedEvent(
+                user_id=connection.user_id,
+                connection_id=connection.id,
+                calendar_id="cal_work",
+                event_id="cc-secret",
+                summary=title,
+                starts_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
+            )
+        )
+        db.session.commit()
+
+
+def raw_titles(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.execute(text("SELECT summary FROM managed_events")).scalars())
+
+
+def test_the_titles_of_events_created_here_are_encrypted(app, user_client, cronofy, runner):
+    connect(user_client, cronofy)
+    add_created_event(app, "Interview with Ada")
+    [stored] = raw_titles(app)
+    assert "Ada" not in stored
+    assert Fernet(OLD_KEY).decrypt(stored.encode()) == b"Interview with Ada"
+    assert "Interview with Ada" in user_client.get("/events/").get_data(as_text=True)
+
+    rotated = app_with_keys(app, [NEW_KEY, OLD_KEY])
+    result = rotated.test_cli_runner().invoke(args=["tokens", "reencrypt"])
+    assert "Re-encrypted the titles of 1 event(s) created here." in result.output
+    [rotated_title] = raw_titles(app)
+    assert Fernet(NEW_KEY).decrypt(rotated_title.encode()) == b"Interview with Ada"
+
+    stranger = app_with_keys(app, [Fernet.generate_key().decode()])  # the keys were lost
+    client = stranger.test_client()
+    client.set_cookie("session", user_client.get_cookie("session").value)
+    page = client.get("/events/").get_data(as_text=True)
+    assert "(an event whose title cannot be read)" in page  # listed, and still deletable
+    dispose(rotated, stranger)
+
+
+def test_the_migration_encrypts_titles_written_before_it(app, user_client, cronofy):
+    """Records from before titles were encrypted: the upgrade encrypts them, a downgrade
+    gives the plain text back."""
+    from flask_migrate import downgrade, upgrade
+
+    connect(user_client, cronofy)
+    add_created_event(app, "Interview with Ada")
+    with app.app_context():
+        try:
+            downgrade(revision="d3a6f1c08e4b")
+            assert raw_titles(app) == ["Interview with Ada"]
+        finally:
+            upgrade()
+    [stored] = raw_titles(app)
+    assert Fernet(OLD_KEY).decrypt(stored.encode()) == b"Interview with Ada"

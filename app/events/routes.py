@@ -52,7 +52,7 @@ def mine() -> str:
     rows = [
         CreatedEvent(
             id=event.id,
-            summary=event.summary,
+            summary=event.title,
             starts=event.starts_at.astimezone(tz),
             calendar=names.get((event.connection_id, event.calendar_id), "a calendar"),
             account=event.connection.label,
@@ -155,7 +155,7 @@ def _create(form: EventForm, time_zone: str) -> int | None:
         return LOST if isinstance(exc, errors.ConnectionLost) else 503
     # The next page shows it at once: into the copy, until a sync brings Cronofy's own id.
     record_created_event(connection, {**body, "calendar_id": calendar_id}, datetime.now(UTC))
-    flash(f"Created “{event.summary}”.", "success")
+    flash(f"Created “{event.title}”.", "success")
     return None
 
 
@@ -166,7 +166,7 @@ def confirm_delete(event_id: int) -> str:
     event = _own_event(event_id)
     return render_template(
         "events/confirm_delete.html",
-        summary=event.summary,
+        summary=event.title,
         action=url_for("events.delete", event_id=event.id),
     )
 
@@ -182,7 +182,7 @@ def delete(event_id: int) -> Response:
     if "delete_event" not in connection.scopes:
         flash("This connection was not allowed to delete events. Reconnect to allow it.", "error")
         return redirect(url_for("dashboard.index"))
-    summary = event.summary
+    summary = event.title
     try:
         call_with_token(
             connection,
