@@ -34,6 +34,7 @@ _FLAGS = (
 )
 MAX_SUMMARY = 1024
 MAX_DESCRIPTION = 4096
+TRANSPARENCIES = ("opaque", "transparent")
 
 
 def _error(key: str, description: str) -> list[dict[str, str]]:
@@ -183,12 +184,17 @@ class EventInput:
     end: str
     tzid: str
     location: str | None
+    transparency: str = "opaque"
 
     def apply(self, event: Event, now: datetime) -> None:
-        """Write these values onto an event (insert or update), reviving a deleted one."""
+        """Write these values onto an event (insert or update), reviving a deleted one.
+
+        An upsert replaces the event, so a body without `transparency` makes it opaque again.
+        """
         event.summary, event.description = self.summary, self.description
         event.start, event.end, event.tzid = self.start, self.end, self.tzid
         event.location, event.deleted = self.location, False
+        event.transparency = self.transparency
         event.updated = format_time(now)
 
 
@@ -240,6 +246,9 @@ def parse_upsert(body: object) -> EventInput | Errors:
         place = location.get("description") if isinstance(location, dict) else None
         if not isinstance(place, str):
             errors["location"] = _error("invalid", "must be an object with a description")
+    transparency = body.get("transparency", "opaque")
+    if transparency not in TRANSPARENCIES:
+        errors["transparency"] = _error("invalid", "must be opaque or transparent")
     if errors:
         return errors
     assert start is not None and end is not None
@@ -247,4 +256,6 @@ def parse_upsert(body: object) -> EventInput | Errors:
     def wire(value: date | datetime) -> str:
         return format_time(value) if isinstance(value, datetime) else value.isoformat()
 
-    return EventInput(event_id, summary, description, wire(start), wire(end), tzid, place)
+    return EventInput(
+        event_id, summary, description, wire(start), wire(end), tzid, place, transparency
+    )
