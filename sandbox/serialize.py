@@ -1,4 +1,5 @@
-"""Records to Cronofy's JSON shapes (docs/cronofy.md §5-7); the only place those shapes live."""
+"""Records to Cronofy's JSON shapes (docs/cronofy.md §5-7, free/busy); the only place those
+shapes live."""
 
 from datetime import datetime
 from typing import Any
@@ -87,3 +88,13 @@ def event_json(account: Account, event: Event, tz: ZoneInfo | None) -> dict[str,
     if event.location:
         body["location"] = {"description": event.location}
     return body
+
+
+def free_busy_json(event: Event, tz: ZoneInfo | None) -> dict[str, Any]:
+    """An event as /v1/free_busy lists it: only when, where, and whether it makes one busy."""
+    return {
+        "calendar_id": event.calendar_id,
+        "start": _boundary(event.start, tz),
+        "end": _boundary(event.end, tz),
+        "free_busy_status": event.free_busy_status(),
+    }
