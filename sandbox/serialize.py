@@ -1,13 +1,14 @@
-"""Records to Cronofy's JSON shapes (docs/cronofy.md §5-7, free/busy); the only place those
-shapes live."""
+"""Records to Cronofy's JSON shapes (docs/cronofy.md §5-7, free/busy and availability);
+the only place those shapes live."""
 
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from sandbox.availability import Found
 from sandbox.models import Account, Calendar, Event, Profile
-from sandbox.times import parse_date_or_time
+from sandbox.times import format_time, parse_date_or_time
 
 
 def profile_json(profile: Profile, app_url: str) -> dict[str, Any]:
@@ -97,4 +98,13 @@ def free_busy_json(event: Event, tz: ZoneInfo | None) -> dict[str, Any]:
         "start": _boundary(event.start, tz),
         "end": _boundary(event.end, tz),
         "free_busy_status": event.free_busy_status(),
+    }
+
+
+def available_json(found: Found) -> dict[str, Any]:
+    """An available period or slot as /v1/availability answers it: UTC times, its members."""
+    return {
+        "start": format_time(found.start),
+        "end": format_time(found.end),
+        "participants": [{"sub": sub} for sub in found.subs],
     }
