@@ -1,7 +1,7 @@
 """Common free time, as Cronofy's `POST /v1/availability` finds it: pure functions over intervals.
 
 Nothing here knows accounts, calendars or HTTP. Each member arrives as the intervals they
-are busy (their opaque events, already read from their calendars by the API module) and,
+are busy (their busy events, already read from their calendars by sandbox/scheduling.py) and,
 optionally, the only intervals they are willing to meet in (a member's own
 `available_periods`). The rules, which sandbox/README.md states for users:
 
