@@ -26,7 +26,7 @@ _WRITE = frozenset(
 # (unconfirmed); this is the narrowest reading of their descriptions. free_busy_write only
 # writes free/busy blocks, an endpoint the sandbox does not serve, so it opens nothing here.
 # Whoever may read the events may read when they make the person busy: read_events implies
-# read_free_busy, as Cronofy documents.
+# read_free_busy.
 _IMPLIES: dict[str, frozenset[str]] = {
     "read_events": frozenset({"read_free_busy"}),
     "read_only": _READ,
