@@ -1,4 +1,7 @@
-"""The /v1 API on the API host: bearer tokens, scopes, and the endpoints of docs/cronofy.md."""
+"""The /v1 API on the API host: bearer tokens, scopes, and the endpoints of docs/cronofy.md.
+
+Free/busy and availability are in sandbox/scheduling.py, channels in sandbox/channels.py;
+both use the bearer checks and the paging here."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -24,7 +27,8 @@ READ_ACCOUNT, LIST_CALENDARS = "read_account", "list_calendars"
 READ_EVENTS, CREATE_EVENT, DELETE_EVENT = "read_events", "create_event", "delete_event"
 
 
-def _unauthorized(error: str | None) -> Response:
+def unauthorized(error: str | None) -> Response:
+    """Cronofy's 401: an empty body and a Bearer challenge, naming the error if there is one."""
     challenge = f'Bearer error="{error}"' if error else "Bearer"
     return json_response(401, **{"WWW-Authenticate": challenge})
 
@@ -37,17 +41,17 @@ def requires(scope: str | None) -> Callable[[View], View]:
         def guarded(**kwargs: Any) -> Response:
             scheme, _, token = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                return _unauthorized(None)
+                return unauthorized(None)
             session = current_state().session_for(token.strip())
             if session is None:
-                return _unauthorized("invalid_token")
+                return unauthorized("invalid_token")
             if scope is not None and scope not in scopes.effective(session.scope):
                 challenge = f'Bearer error="insufficient_scope", scope="{scope}"'
                 return json_response(403, **{"WWW-Authenticate": challenge})
             try:
                 return view(session, **kwargs)
             except NotFound:
-                return _unauthorized("invalid_token")  # the account was reset under the token
+                return unauthorized("invalid_token")  # the account was reset under the token
 
         return guarded
 
@@ -159,8 +163,38 @@ def _page_body(page: dict[str, Any]) -> dict[str, Any]:
     pages: dict[str, Any] = {"current": page["current"], "total": page["total"]}
     if page["next"]:
         # Absolute, on the host the client called, as Cronofy's next_page links are.
-        pages["next_page"] = f"{request.host_url.rstrip('/')}/v1/events/pages/{page['next']}"
-    return {"pages": pages, "events": page["events"]}
+        base = request.host_url.rstrip("/")
+        pages["next_page"] = f"{base}/v1/{page['kind']}/pages/{page['next']}"
+    return {"pages": pages, page["kind"]: page["items"]}
+
+
+def first_page(account_id: str, kind: str, items: list[dict[str, Any]]) -> Response:
+    """The first page of `items` (`kind`: "events" or "free_busy", the answer's key and the
+    pages' path), `page_size` long; the later pages are kept for their next_page links."""
+    state = current_state()
+    size = state.settings["page_size"]
+    chunks = [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+    page_ids = [ids.new_secret() for _ in chunks]
+    pages = [
+        {
+            "kind": kind,
+            "current": number,
+            "total": len(chunks),
+            "items": chunk,
+            "next": page_ids[number] if number < len(chunks) else None,
+        }
+        for number, chunk in enumerate(chunks, start=1)
+    ]
+    state.save_pages(account_id, dict(zip(page_ids[1:], pages[1:], strict=True)))
+    return json_response(200, _page_body(pages[0]))
+
+
+def later_page(session: Session, kind: str, page_id: str) -> Response:
+    """A later page of `kind`; only for the account that read the first one."""
+    page = current_state().load_page(page_id, session.account_id)
+    if page is None or page["kind"] != kind:
+        return json_response(404, {"error": "not_found"})
+    return json_response(200, _page_body(page))
 
 
 @bp.get("/events")
@@ -174,30 +208,14 @@ def read_events(session: Session) -> Response:
     found = state.read_events(session.account_id, lambda acc: events.select(acc, query))
     if isinstance(found, dict):
         return json_response(422, {"errors": found})
-    size = state.settings["page_size"]
-    chunks = [found[i : i + size] for i in range(0, len(found), size)] or [[]]
-    page_ids = [ids.new_secret() for _ in chunks]
-    pages = [
-        {
-            "current": number,
-            "total": len(chunks),
-            "events": chunk,
-            "next": page_ids[number] if number < len(chunks) else None,
-        }
-        for number, chunk in enumerate(chunks, start=1)
-    ]
-    state.save_pages(session.account_id, dict(zip(page_ids[1:], pages[1:], strict=True)))
-    return json_response(200, _page_body(pages[0]))
+    return first_page(session.account_id, "events", found)
 
 
 @bp.get("/events/pages/<page_id>")
 @requires(READ_EVENTS)
 def events_page(session: Session, page_id: str) -> Response:
-    """A later page; only for the account that read the first one."""
-    page = current_state().load_page(page_id, session.account_id)
-    if page is None:
-        return json_response(404, {"error": "not_found"})
-    return json_response(200, _page_body(page))
+    """A later page of events."""
+    return later_page(session, "events", page_id)
 
 
 def _writable(acc: Account, calendar_id: str) -> Response | None:

@@ -43,6 +43,7 @@ class Shown:
     day: str  # YYYY-MM-DD, for the move form
     clock: str  # HH:MM, for the move form; "" for all-day events
     managed: bool
+    free: bool  # transparent: free/busy and availability do not count it as busy
 
 
 def _purpose(account_id: str) -> str:
@@ -83,6 +84,7 @@ def _shown(account: Account, today: date) -> list[Shown]:
                 first.isoformat(),
                 clock,
                 event.event_id is not None,
+                event.transparency == "transparent",
             )
         )
     return sorted(listed, key=lambda s: (s.day, s.clock or "00:00", s.summary))
@@ -164,6 +166,7 @@ def add() -> Response:
             summary=form.get("summary", "").strip(),
             start=format_time(start),
             end=format_time(start + timedelta(minutes=minutes)),
+            transparency=form.get("transparency", "opaque"),
         )
     except ValueError as exc:
         return _back(email, error=f"The event was not added: {exc}")

@@ -69,6 +69,7 @@ class _Builder:
         *,
         description: str = "",
         location: str | None = None,
+        transparency: str = "opaque",
     ) -> None:
         """Add one event; its uid is derived from the account, the batch and its position."""
         seed = f"{self.account_id}:{self.key}{len(self.events)}:{summary}"
@@ -83,6 +84,7 @@ class _Builder:
                 updated=self.stamp,
                 description=description,
                 location=location,
+                transparency=transparency,
             )
         )
 
@@ -128,7 +130,17 @@ def build_account(email: str, provider: str, today: date, now: datetime) -> Acco
         first = today + timedelta(days=offset)
         return first.isoformat(), (first + timedelta(days=days)).isoformat()
 
-    events.add(holidays, "Office closed", *all_day(4, 1), description="Local public holiday.")
+    # "Office closed" shows as free (transparent), as all-day events do by default in Google
+    # Calendar: a note in a shared calendar that blocks no one's time, so free/busy and
+    # availability have a transparent event to leave out. The offsite and the conference are
+    # opaque: the person is away, busy all day.
+    events.add(
+        holidays,
+        "Office closed",
+        *all_day(4, 1),
+        description="Local public holiday.",
+        transparency="transparent",
+    )
     events.add(holidays, "Company offsite", *all_day(11, 1), location="Lakeside Lodge")
     events.add(work, "Conference: CalConf", *all_day(8, 3), location="Berlin")
     events.add(family, "Parents' evening", *_timed(_at(today + timedelta(days=2), 18), 90))

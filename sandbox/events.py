@@ -1,5 +1,6 @@
 """Reading and writing events: query parsing, filtering and upsert validation, without HTTP."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -24,16 +25,18 @@ Errors = dict[str, list[dict[str, str]]]
 # window its documentation describes, so the sandbox uses it too.
 DEFAULT_DAYS_BACK = 16
 DEFAULT_DAYS_AHEAD = 201
-_FLAGS = (
-    "include_managed",
-    "only_managed",
-    "include_deleted",
-    "include_moved",
-    "include_geo",
-    "localized_times",
-)
+# The query's booleans and their defaults.
+EVENT_FLAGS: Mapping[str, bool] = {
+    "include_managed": False,
+    "only_managed": False,
+    "include_deleted": False,
+    "include_moved": False,
+    "include_geo": False,
+    "localized_times": False,
+}
 MAX_SUMMARY = 1024
 MAX_DESCRIPTION = 4096
+TRANSPARENCIES = ("opaque", "transparent")
 
 
 def _error(key: str, description: str) -> list[dict[str, str]]:
@@ -73,8 +76,19 @@ class EventQuery:
         return start, end
 
 
-def parse_query(args: MultiDict[str, str], now: datetime) -> EventQuery | Errors:
-    """Validate the query string; field errors in Cronofy's 422 shape otherwise."""
+def parse_query(
+    args: MultiDict[str, str],
+    now: datetime,
+    *,
+    flags: Mapping[str, bool] = EVENT_FLAGS,
+    days_back: int = DEFAULT_DAYS_BACK,
+) -> EventQuery | Errors:
+    """Validate the query string; field errors in Cronofy's 422 shape otherwise.
+
+    `flags` are the booleans this endpoint reads, with their defaults, and `days_back` how
+    far back `from` defaults to: free/busy (sandbox/free_busy.py) reads the same query with
+    its own.
+    """
     errors: Errors = {}
     tzid = args.get("tzid", "")
     tz = zone(tzid) if tzid else None
@@ -85,7 +99,7 @@ def parse_query(args: MultiDict[str, str], now: datetime) -> EventQuery | Errors
     today = now.astimezone(tz or UTC).date()
     days: dict[str, date] = {}
     for name, default in (
-        ("from", today - timedelta(days=DEFAULT_DAYS_BACK)),
+        ("from", today - timedelta(days=days_back)),
         ("to", today + timedelta(days=DEFAULT_DAYS_AHEAD)),
     ):
         text = args.get(name)
@@ -97,12 +111,12 @@ def parse_query(args: MultiDict[str, str], now: datetime) -> EventQuery | Errors
             days[name] = parsed
     if len(days) == 2 and days["to"] <= days["from"]:
         errors["to"] = _error("invalid", "must be after from")
-    flags: dict[str, bool] = {}
-    for name in _FLAGS:
-        value = parse_bool(args.get(name, "false"))
+    values: dict[str, bool] = {}
+    for name, unset in flags.items():
+        value = parse_bool(args[name]) if name in args else unset
         if value is None:
             errors[name] = _error("invalid", "must be true or false")
-        flags[name] = bool(value)
+        values[name] = bool(value)
     last_modified = None
     if "last_modified" in args:
         last_modified = parse_query_time(args["last_modified"])
@@ -116,13 +130,14 @@ def parse_query(args: MultiDict[str, str], now: datetime) -> EventQuery | Errors
         first_day=days["from"],
         end_day=days["to"],
         calendar_ids=tuple(args.getlist("calendar_ids[]")),
-        flags=flags,
+        flags=values,
         last_modified=last_modified,
         window_given="from" in args or "to" in args,
     )
 
 
-def _overlaps(event: Event, query: EventQuery) -> bool:
+def overlaps(event: Event, query: EventQuery) -> bool:
+    """Whether the event falls in the query's days (a managed one's window aside)."""
     start, end = parse_date_or_time(event.start), parse_date_or_time(event.end)
     if isinstance(start, datetime) and isinstance(end, datetime):
         window_start, window_end = query.window()
@@ -132,7 +147,8 @@ def _overlaps(event: Event, query: EventQuery) -> bool:
     return start < query.end_day and end > query.first_day
 
 
-def _sort_key(event: Event, tz: ZoneInfo) -> tuple[datetime, str]:
+def sort_key(event: Event, tz: ZoneInfo) -> tuple[datetime, str]:
+    """Oldest first, an all-day event from midnight in `tz`; the uid breaks ties."""
     start = parse_date_or_time(event.start)
     if not isinstance(start, datetime):
         assert start is not None
@@ -140,12 +156,20 @@ def _sort_key(event: Event, tz: ZoneInfo) -> tuple[datetime, str]:
     return start, event.event_uid
 
 
+def unknown_calendars(account: Account, calendar_ids: Sequence[str]) -> Errors:
+    """A 422's errors naming the ids that are not this account's calendars; {} if none."""
+    unknown = [c for c in calendar_ids if account.calendar(c) is None]
+    if not unknown:
+        return {}
+    # Strict reading: a calendar id that is not this account's is an error, not ignored.
+    return {"calendar_ids": _error("invalid", "unknown calendar: " + ", ".join(unknown))}
+
+
 def select(account: Account, query: EventQuery) -> list[dict[str, Any]] | Errors:
     """The account's events matching the query, oldest first, as Cronofy's JSON."""
-    unknown = [c for c in query.calendar_ids if account.calendar(c) is None]
+    unknown = unknown_calendars(account, query.calendar_ids)
     if unknown:
-        # Strict reading: a calendar id that is not this account's is an error, not ignored.
-        return {"calendar_ids": _error("invalid", "unknown calendar: " + ", ".join(unknown))}
+        return unknown
     flags = query.flags
     chosen = []
     for event in account.events:
@@ -165,9 +189,9 @@ def select(account: Account, query: EventQuery) -> list[dict[str, Any]] | Errors
             moment = parse_time(changed) if changed else None
             if moment is None or moment < query.last_modified:
                 continue
-        if (managed and not query.window_given) or _overlaps(event, query):
+        if (managed and not query.window_given) or overlaps(event, query):
             chosen.append(event)
-    chosen.sort(key=lambda e: _sort_key(e, query.tz))
+    chosen.sort(key=lambda e: sort_key(e, query.tz))
     zone_for_times = query.tz if flags["localized_times"] else None
     return [event_json(account, event, zone_for_times) for event in chosen]
 
@@ -183,12 +207,17 @@ class EventInput:
     end: str
     tzid: str
     location: str | None
+    transparency: str = "opaque"
 
     def apply(self, event: Event, now: datetime) -> None:
-        """Write these values onto an event (insert or update), reviving a deleted one."""
+        """Write these values onto an event (insert or update), reviving a deleted one.
+
+        An upsert replaces the event, so a body without `transparency` makes it opaque again.
+        """
         event.summary, event.description = self.summary, self.description
         event.start, event.end, event.tzid = self.start, self.end, self.tzid
         event.location, event.deleted = self.location, False
+        event.transparency = self.transparency
         event.updated = format_time(now)
 
 
@@ -240,6 +269,9 @@ def parse_upsert(body: object) -> EventInput | Errors:
         place = location.get("description") if isinstance(location, dict) else None
         if not isinstance(place, str):
             errors["location"] = _error("invalid", "must be an object with a description")
+    transparency = body.get("transparency", "opaque")
+    if transparency not in TRANSPARENCIES:
+        errors["transparency"] = _error("invalid", "must be opaque or transparent")
     if errors:
         return errors
     assert start is not None and end is not None
@@ -247,4 +279,6 @@ def parse_upsert(body: object) -> EventInput | Errors:
     def wire(value: date | datetime) -> str:
         return format_time(value) if isinstance(value, datetime) else value.isoformat()
 
-    return EventInput(event_id, summary, description, wire(start), wire(end), tzid, place)
+    return EventInput(
+        event_id, summary, description, wire(start), wire(end), tzid, place, transparency
+    )

@@ -6,7 +6,7 @@ from flask import Flask, Response, render_template
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from sandbox import api, calendar_page, channels, consent, controls, oauth
+from sandbox import api, calendar_page, channels, consent, controls, oauth, scheduling
 from sandbox.instrument import instrument
 from sandbox.state import SandboxState
 from sandbox.web import json_response
@@ -68,6 +68,7 @@ def create_api_host(state: SandboxState) -> Flask:
     app = _base(state, "api")
     app.register_blueprint(api.bp)
     app.register_blueprint(channels.bp)
+    app.register_blueprint(scheduling.bp)
     app.register_blueprint(controls.bp)
 
     @app.errorhandler(HTTPException)

@@ -59,9 +59,19 @@ class Event(Record):
     # Set only on events a client created through the API ("managed" events).
     event_id: str | None = None
     deleted: bool = False
+    # "opaque" (the person is busy) or "transparent" (shown as free), as Cronofy names them.
+    transparency: str = "opaque"
     # When the event was last created, changed or deleted at the provider (not by a client):
     # what `last_modified` matches. None on a managed event no one changed elsewhere.
     changed_externally: str | None = None
+
+    def free_busy_status(self) -> str:
+        """What free/busy reports for this event: its transparency decides, as at Cronofy.
+
+        Cronofy also knows "tentative" (an invitation not yet answered) and "unknown"; the
+        sandbox has no invitations, so its events are only ever busy or free.
+        """
+        return "free" if self.transparency == "transparent" else "busy"
 
     def last_external_change(self) -> str | None:
         """The time `last_modified` compares: an external event's changes are all external."""

@@ -14,7 +14,7 @@ from sandbox.events import EventInput, parse_upsert
 from sandbox.models import Account, Event
 from sandbox.times import format_time
 
-EDITABLE = ("summary", "description", "start", "end", "location")
+EDITABLE = ("summary", "description", "start", "end", "location", "transparency")
 
 
 def _validated(fields: dict[str, Any]) -> EventInput:
@@ -68,6 +68,7 @@ def edit_event(account: Account, event: Event, changes: dict[str, Any], now: dat
         "end": event.end,
         "location": event.location,
         "tzid": event.tzid,
+        "transparency": event.transparency,
     }
     parsed = _validated({**current, **changes})
     parsed.apply(event, now)

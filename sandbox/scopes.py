@@ -25,7 +25,10 @@ _WRITE = frozenset(
 # The simplified scopes are shorthands. Cronofy does not publish an exact expansion
 # (unconfirmed); this is the narrowest reading of their descriptions. free_busy_write only
 # writes free/busy blocks, an endpoint the sandbox does not serve, so it opens nothing here.
+# Whoever may read the events may read when they make the person busy: read_events implies
+# read_free_busy.
 _IMPLIES: dict[str, frozenset[str]] = {
+    "read_events": frozenset({"read_free_busy"}),
     "read_only": _READ,
     "write_only": _WRITE,
     "read_write": _READ | _WRITE,

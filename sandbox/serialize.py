@@ -1,12 +1,14 @@
-"""Records to Cronofy's JSON shapes (docs/cronofy.md §5-7); the only place those shapes live."""
+"""Records to Cronofy's JSON shapes (docs/cronofy.md §5-7, free/busy and availability);
+the only place those shapes live."""
 
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from sandbox.availability import Found
 from sandbox.models import Account, Calendar, Event, Profile
-from sandbox.times import parse_date_or_time
+from sandbox.times import format_time, parse_date_or_time
 
 
 def profile_json(profile: Profile, app_url: str) -> dict[str, Any]:
@@ -76,7 +78,7 @@ def event_json(account: Account, event: Event, tz: ZoneInfo | None) -> dict[str,
         "participation_status": "accepted",
         "attendees": [],
         "organizer": {"email": profile.profile_name if profile else account.email},
-        "transparency": "opaque",
+        "transparency": event.transparency,
         "status": "confirmed",
         "categories": [],
         "recurring": False,
@@ -87,3 +89,22 @@ def event_json(account: Account, event: Event, tz: ZoneInfo | None) -> dict[str,
     if event.location:
         body["location"] = {"description": event.location}
     return body
+
+
+def free_busy_json(event: Event, tz: ZoneInfo | None) -> dict[str, Any]:
+    """An event as /v1/free_busy lists it: only when, where, and whether it makes one busy."""
+    return {
+        "calendar_id": event.calendar_id,
+        "start": _boundary(event.start, tz),
+        "end": _boundary(event.end, tz),
+        "free_busy_status": event.free_busy_status(),
+    }
+
+
+def available_json(found: Found) -> dict[str, Any]:
+    """An available period or slot as /v1/availability answers it: UTC times, its members."""
+    return {
+        "start": format_time(found.start),
+        "end": format_time(found.end),
+        "participants": [{"sub": sub} for sub in found.subs],
+    }

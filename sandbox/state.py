@@ -245,6 +245,10 @@ class SandboxState:
             client_id.encode(), self.client_id.encode()
         ) & hmac.compare_digest(client_secret.encode(), self.client_secret.encode())
 
+    def is_client_secret(self, secret: str) -> bool:
+        """Constant-time check of a bearer credential against the client secret."""
+        return hmac.compare_digest(secret.encode(), self.client_secret.encode())
+
     def is_registered(self, redirect_uri: str) -> bool:
         """Exact string match, as Cronofy checks verified apps' redirect URIs."""
         with self._lock:
@@ -479,6 +483,25 @@ class SandboxState:
             if extend_routine(account, moment.date(), moment):
                 self._save()
             return view(account)
+
+    def granted_scopes(self, client_id: str) -> dict[str, str]:
+        """Every account the client holds a live authorization of, and the scope granted."""
+        with self._lock:
+            granted: dict[str, str] = {}
+            for grant in self._grants.values():
+                if grant.client_id == client_id and grant.account_id in self._accounts:
+                    earlier = granted.get(grant.account_id, "")
+                    granted[grant.account_id] = f"{earlier} {grant.scope}".strip()
+            return granted
+
+    def read_many(self, account_ids: list[str], view: Callable[[dict[str, Account]], T]) -> T:
+        """Like `read_events`, for several accounts read together under one lock."""
+        with self._lock:
+            moment = datetime.fromtimestamp(self.clock(), UTC)
+            accounts = {account_id: self._account(account_id) for account_id in account_ids}
+            if any([extend_routine(a, moment.date(), moment) for a in accounts.values()]):
+                self._save()
+            return view(accounts)
 
     def change(
         self, account_id: str, edit: Callable[[Account], T], *, by_client: bool = False

@@ -3,6 +3,8 @@
 import re
 from datetime import UTC, date, datetime
 
+Interval = tuple[datetime, datetime]  # [start, end), aware UTC times
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # ISO 8601 with whole seconds and an explicit zone: Cronofy's own `Z` form or a numeric offset.
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
