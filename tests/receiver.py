@@ -7,13 +7,9 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args: object) -> None:
-        pass
+from tests.live import LiveApp
 
 
 @dataclass(frozen=True)
@@ -38,7 +34,7 @@ class Receiver:
         self.received: list[Received] = []
         self._answers: deque[int | float] = deque()
         self._lock = threading.Condition()
-        self._server: BaseWSGIServer | None = None
+        self._server: LiveApp | None = None
 
     def answer(self, *answers: int | float) -> None:
         with self._lock:
@@ -47,7 +43,7 @@ class Receiver:
     @property
     def url(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return self._server.url
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         """Block until `count` requests arrived (or fail): all received so far."""
@@ -75,10 +71,7 @@ class Receiver:
         return Response(b"", status=status)(environ, start_response)
 
     def __enter__(self) -> Self:
-        self._server = make_server(
-            "127.0.0.1", 0, self._app, threaded=True, request_handler=_Quiet
-        )
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        self._server = LiveApp(self._app).__enter__()  # type: ignore[arg-type]  # plain WSGI
         return self
 
     def __exit__(
@@ -88,5 +81,4 @@ class Receiver:
         traceback: TracebackType | None,
     ) -> None:
         assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.__exit__(exc_type, exc, traceback)

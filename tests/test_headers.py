@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import production_app
 from tests.helpers import PASSWORD, csrf_token, register
-from tests.test_production_checks import production_app, production_env  # noqa: F401
 
 CSP = (
     "default-src 'self'; form-action 'self' https://app.cronofy.test; "

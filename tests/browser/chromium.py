@@ -16,6 +16,8 @@ try:
 except ImportError:
     expect = sync_playwright = None  # type: ignore[assignment]  # Playwright is optional
 
+from tests.helpers import PASSWORD
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
 
@@ -33,7 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
-PASSWORD = "correct horse battery"
+EMAIL = "grace@example.com"  # the person of the browser tests
 BLOCKING_IMPACTS = ("serious", "critical")
 
 
