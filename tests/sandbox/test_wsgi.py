@@ -7,8 +7,7 @@ import pytest
 import requests
 
 from tests.live import ServerProcess, free_port
-
-HTML = {"Accept": "text/html"}
+from tests.sandbox.conftest import HTML
 
 
 @pytest.fixture(scope="module")
