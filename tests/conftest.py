@@ -260,8 +260,9 @@ def synced_user(app: Flask, user_client: FlaskClient, cronofy) -> FlaskClient:
 
 # ----- the environment, and servers of a test's own ------------------------------------------
 
-# Every setting config.py or the sandbox reads from the environment.
-SETTINGS = (
+# Every setting config.py reads from the environment (.env.example lists each), and the
+# sandbox's own.
+CONFIG_SETTINGS = (
     "SECRET_KEY",
     "DATABASE_URL",
     "CRONOFY_CLIENT_ID",
@@ -285,6 +286,8 @@ SETTINGS = (
     "CRONOFY_BUDGET_STORAGE_URI",
     "CRONOFY_NOTIFICATION_URL",
     "CRONOFY_PREVIOUS_CLIENT_SECRET",
+)
+SANDBOX_SETTINGS = (
     "SANDBOX_APP_PORT",
     "SANDBOX_API_PORT",
     "SANDBOX_CLIENT_ID",
@@ -298,7 +301,7 @@ SETTINGS = (
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> pytest.MonkeyPatch:
     """No setting in the environment, no .env read and an empty instance folder: what
     config.py and the sandbox see on a fresh machine. Set one with `clean_env.setenv`."""
-    for name in SETTINGS:
+    for name in CONFIG_SETTINGS + SANDBOX_SETTINGS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr("config.INSTANCE_DIR", tmp_path)
     monkeypatch.setattr("config._load_dotenv", lambda: None)

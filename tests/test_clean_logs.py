@@ -10,7 +10,6 @@ import re
 import runpy
 import threading
 from datetime import timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import parse_qsl, urlsplit
 
@@ -33,9 +32,9 @@ from tests.helpers import (
     connect,
 )
 from tests.jobs import Jobs
+from tests.live import ROOT
 from tests.visitor import Visitor
 
-ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = {"code": "hostile-code-5f0e", "state": "hostile-state-9c1d"}
 
 

@@ -8,7 +8,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -36,15 +35,6 @@ MOVED_BY = (
     "SANDBOX_REDIRECT_URIS",
     "SANDBOX_STATE_FILE",
 )
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    for name in MOVED_BY:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("config.INSTANCE_DIR", tmp_path)
-    monkeypatch.setattr("config._load_dotenv", lambda: None)
-    return monkeypatch
 
 
 def test_the_published_values() -> None:

@@ -1,12 +1,12 @@
 """Security headers and cookie attributes, exactly, in the testing and production configs."""
 
 import re
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import production_app
 from tests.helpers import PASSWORD, csrf_token, register
+from tests.live import ROOT
 
 CSP = (
     "default-src 'self'; form-action 'self' https://app.cronofy.test; "
@@ -14,7 +14,7 @@ CSP = (
 )
 PERSONAL_PAGES = ["/dashboard", "/settings", "/events/new"]
 ANONYMOUS_FORMS = ["/auth/login", "/auth/register"]
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = ROOT / "templates"
 
 
 def _common_headers(response) -> dict[str, str | None]:
