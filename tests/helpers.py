@@ -90,12 +90,16 @@ def log_in(
     email: str = EMAIL,
     password: str = PASSWORD,
     next_path: str | None = None,
-    **headers: str,
+    remember: bool = False,
+    headers: dict[str, str] | None = None,
 ):
-    """Submit the log-in form (to `?next=next_path` when given)."""
+    """Submit the log-in form (to `?next=next_path` when given; "Keep me signed in" ticked
+    with `remember`)."""
     url = "/auth/login" + (f"?next={next_path}" if next_path is not None else "")
     data = {"email": email, "password": password, "csrf_token": csrf_token(client)}
-    return client.post(url, data=data, headers=headers)
+    if remember:
+        data["remember"] = "y"
+    return client.post(url, data=data, headers=headers or {})
 
 
 def log_out(client: FlaskClient):

@@ -99,10 +99,7 @@ def test_the_whole_flow_logs_no_secret(database_url, sandbox, caplog):
     with served_with_sandbox(database_url, sandbox, CRONOFY_TIMEOUT=(1, 0.3)) as live:
         app, base = live.app, live.url
         visitor = Visitor()
-        visitor.get(f"{base}/auth/register")
-        visitor.press(
-            "Create account", email="grace@example.com", password=PASSWORD, confirm=PASSWORD
-        )
+        visitor.register(base, "grace@example.com")
 
         def connect(expected: str, **allow: str) -> None:
             visitor.get(f"{base}/dashboard")

@@ -9,10 +9,15 @@ import requests
 from flask import Flask
 
 from app import create_app
-from tests.conftest import built_app, mocked_cronofy_app, set_production_env, unavailable
+from tests.conftest import (
+    built_app,
+    mocked_cronofy_app,
+    redis_of_its_own,
+    set_production_env,
+)
 from tests.cronofy_data import API_URL, APP_URL
 from tests.helpers import TESTING_KEY
-from tests.live import RedisServer, free_port
+from tests.live import free_port
 
 STRONG_SECRET = "kV3p-9qLx_T2mZr8Wd4Yh7Bn1Cs6Fg0J-doctor"
 
@@ -224,13 +229,6 @@ STORE_FIX = (
 )
 
 
-def _redis_server(password: str) -> RedisServer:
-    try:
-        return RedisServer(password=password)
-    except FileNotFoundError as exc:
-        unavailable(f"{exc}: the rate-limit store checks start their own server")
-
-
 def test_an_unreachable_rate_limit_store(database_url, cronofy):
     port = free_port()
     store = f"redis://limiter:store-pw@127.0.0.1:{port}/0?socket_timeout=2"
@@ -248,7 +246,7 @@ def test_an_unreachable_rate_limit_store(database_url, cronofy):
 
 
 def test_a_reachable_rate_limit_store_and_a_wrong_password(database_url, cronofy):
-    with _redis_server("store-pw") as server:
+    with redis_of_its_own(password="store-pw") as server:
         for password, expected in (
             ("store-pw", f"ok    rate-limit store: redis://127.0.0.1:{server.port}/0 reachable"),
             (

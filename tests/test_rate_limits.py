@@ -15,7 +15,7 @@ TOO_MANY = "Too many attempts from your network in a short time."
 
 def _login(client, **headers: str):
     """One log-in attempt with a wrong password."""
-    return log_in(client, password=WRONG_PASSWORD, **headers)
+    return log_in(client, password=WRONG_PASSWORD, headers=headers)
 
 
 def _assert_limited(response) -> None:
