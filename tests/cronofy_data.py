@@ -141,6 +141,22 @@ def event(summary: str, start: str, end: str, calendar_id: str = "cal_work", **e
     }
 
 
+def created_here_and_elsewhere(day: date) -> list[dict[str, Any]]:
+    """Three events on `day` (Tokyo), by who made them: "Made here" (event id cc-mine, as the
+    app names what it creates), "Made by another app user" (cc-other) and "From the
+    provider" (no event id)."""
+    return [
+        event("Made here", cronofy_time(day, 15), cronofy_time(day, 16), event_id="cc-mine"),
+        event(
+            "Made by another app user",
+            cronofy_time(day, 17),
+            cronofy_time(day, 18),
+            event_id="cc-other",
+        ),
+        event("From the provider", cronofy_time(day, 19), cronofy_time(day, 20)),
+    ]
+
+
 def events_page(*events: dict[str, Any]) -> dict[str, Any]:
     """/v1/events answered in one page."""
     return {"pages": {"current": 1, "total": 1}, "events": list(events)}

@@ -233,6 +233,33 @@ def age_the_copy(app: Flask, by: timedelta = timedelta(hours=1)) -> None:
 # ----- rows ----------------------------------------------------------------------------------
 
 
+def remember_event(
+    app: Flask,
+    summary: str = "Planning",
+    event_id: str = "cc-0123",
+    starts_at: datetime | None = None,
+    email: str = EMAIL,
+) -> int:
+    """Record an event as created here in "Work" by that user, through their first
+    connection (starting now unless told); its id."""
+    from app.extensions import db
+    from app.models import ManagedEvent, User
+
+    with app.app_context():
+        user = db.session.scalars(select(User).filter_by(email=email)).one()
+        event = ManagedEvent(
+            user_id=user.id,
+            connection_id=user.connections[0].id,
+            calendar_id="cal_work",
+            event_id=event_id,
+            summary=summary,
+            starts_at=starts_at or datetime.now(UTC),
+        )
+        db.session.add(event)
+        db.session.commit()
+        return event.id
+
+
 def rows(app: Flask, model: Any) -> list:
     """Every row of a table, oldest first, detached so the test may read them afterwards."""
     from app.extensions import db

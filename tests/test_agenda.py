@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ManagedEvent, User
+from app.models import User
 from tests.cronofy_data import (
     API_URL,
     CALENDARS,
@@ -17,10 +17,11 @@ from tests.cronofy_data import (
     PROFILES,
     PROFILES_URL,
     TZ,
+    created_here_and_elsewhere,
     cronofy_time,
     event,
 )
-from tests.helpers import bearer, connect, csrf_token, serve_sync, synced_view
+from tests.helpers import bearer, connect, csrf_token, remember_event, serve_sync, synced_view
 from tests.jobs import Jobs
 from tests.pages import day_sections, event_item, field_errors
 
@@ -228,33 +229,11 @@ def test_clearing_the_time_zone_goes_back_to_the_accounts(app, tokyo_user):
 
 def test_events_created_here_are_marked_and_deletable(app, tokyo_user, cronofy):
     day = today()
-    with app.app_context():
-        user = db.session.scalars(select(User)).one()
-        db.session.add(
-            ManagedEvent(
-                user_id=user.id,
-                connection_id=user.connections[0].id,
-                calendar_id="cal_work",
-                event_id="cc-mine",
-                summary="Made here",
-                starts_at=datetime.now(UTC),
-            )
-        )
-        db.session.commit()
-        local_id = db.session.scalars(select(ManagedEvent.id)).one()
+    local_id = remember_event(app, summary="Made here", event_id="cc-mine")
     serve_sync(
         cronofy,
         token="access-1",
-        events=[
-            event("Made here", cronofy_time(day, 15), cronofy_time(day, 16), event_id="cc-mine"),
-            event(
-                "Made by another app user",
-                cronofy_time(day, 17),
-                cronofy_time(day, 18),
-                event_id="cc-other",
-            ),
-            event("From the provider", cronofy_time(day, 19), cronofy_time(day, 20)),
-        ],
+        events=created_here_and_elsewhere(day),
     )
     today_html = day_sections(dashboard(tokyo_user))["Today"]
     assert today_html.count("Created here") == 2

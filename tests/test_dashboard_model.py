@@ -24,7 +24,17 @@ from app.models import DataSet
 from app.sync.copy import ConnectionCopy, Part
 from app.sync.outcomes import Failure
 from tests.clock import AWKWARD_INSTANTS, parse_instant
-from tests.cronofy_data import HOLIDAYS, TZ, WORK, calendar, cronofy_time, event, profile
+from tests.cronofy_data import (
+    HOLIDAYS,
+    TWO_PROFILES_CALENDARS,
+    TZ,
+    WORK,
+    calendar,
+    created_here_and_elsewhere,
+    cronofy_time,
+    event,
+    profile,
+)
 from tests.helpers import TRY_AGAIN
 
 NOW = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)  # Tuesday 10 March, 12:00 in Tokyo
@@ -118,17 +128,7 @@ def test_calendars_are_grouped_by_profile_primary_first_and_deleted_ones_hidden(
     view = the_view(
         copy(
             calendars=[
-                calendar("cal_1", "Team holidays", readonly=True),
-                calendar("cal_2", "Work", primary=True),
-                calendar("cal_3", "Old projects", deleted=True),
-                calendar(
-                    "cal_4",
-                    "Family",
-                    profile="pro_2",
-                    profile_name="ada@icloud.com",
-                    provider="apple",
-                    primary=True,
-                ),
+                *TWO_PROFILES_CALENDARS["calendars"],
                 calendar(
                     "cal_5",
                     "birthdays",
@@ -691,14 +691,7 @@ def test_calendars_that_share_a_name_say_whose_they_are():
 
 def test_events_created_here_are_marked_and_deletable_from_their_own_connection():
     found = events(
-        event("Made here", cronofy_time(TODAY, 15), cronofy_time(TODAY, 16), event_id="cc-mine"),
-        event(
-            "Made by another app user",
-            cronofy_time(TODAY, 17),
-            cronofy_time(TODAY, 18),
-            event_id="cc-x",
-        ),
-        event("From the provider", cronofy_time(TODAY, 19), cronofy_time(TODAY, 20)),
+        *created_here_and_elsewhere(TODAY),
         event(
             "Same id elsewhere",
             cronofy_time(TODAY, 21),

@@ -18,6 +18,7 @@ from sandbox import defaults
 from sandbox.__main__ import _arguments
 from sandbox.state import DEFAULT_REDIRECT_URIS, SandboxState
 from sandbox.wsgi import settings_from_environment
+from tests.conftest import SANDBOX_SETTINGS
 from tests.live import ROOT
 
 # Settings that would move the sandbox or the app off their defaults.
@@ -28,12 +29,7 @@ MOVED_BY = (
     "CRONOFY_APP_URL",
     "CRONOFY_API_URL",
     "CRONOFY_NOTIFICATION_URL",
-    "SANDBOX_APP_PORT",
-    "SANDBOX_API_PORT",
-    "SANDBOX_CLIENT_ID",
-    "SANDBOX_CLIENT_SECRET",
-    "SANDBOX_REDIRECT_URIS",
-    "SANDBOX_STATE_FILE",
+    *SANDBOX_SETTINGS,
 )
 
 

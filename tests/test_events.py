@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app.extensions import db
-from app.models import ConnectionStatus, CronofyConnection, ManagedEvent, User
+from app.models import ConnectionStatus, CronofyConnection, ManagedEvent
 from tests.cronofy_data import REVOKE_URL, TZ, WORK_EVENTS_URL
 from tests.helpers import (
     connect,
@@ -21,6 +21,7 @@ from tests.helpers import (
     forget_flashes,
     post_form,
     register,
+    remember_event,
     rows,
 )
 from tests.pages import agenda_summaries, field_errors
@@ -195,28 +196,12 @@ def test_a_connection_that_needs_reconnecting_is_offered_a_reconnect(
     assert ">Connect another calendar</button>" in page
 
 
-def remembered_event(app, client_email="ada@example.com") -> int:
-    with app.app_context():
-        user = db.session.scalars(select(User).filter_by(email=client_email)).one()
-        event = ManagedEvent(
-            user_id=user.id,
-            connection_id=user.connections[0].id,
-            calendar_id="cal_work",
-            event_id="cc-0123",
-            summary="Planning",
-            starts_at=datetime.now(UTC),
-        )
-        db.session.add(event)
-        db.session.commit()
-        return event.id
-
-
 def delete(client, event_id: int):
     return post_form(client, f"/events/{event_id}/delete")
 
 
 def test_deleting_an_event_deletes_it_at_cronofy_and_here(app, tokyo_user_with_calendars, cronofy):
-    event_id = remembered_event(app)
+    event_id = remember_event(app)
     cronofy.delete(WORK_EVENTS_URL, status=202, body="")
     response = delete(tokyo_user_with_calendars, event_id)
     assert response.status_code == 302
@@ -230,7 +215,7 @@ def test_deleting_an_event_deletes_it_at_cronofy_and_here(app, tokyo_user_with_c
 
 def test_deleting_asks_first_naming_the_event(app, tokyo_user_with_calendars, cronofy):
     """A GET is the question (for browsers without JavaScript), never the act."""
-    event_id = remembered_event(app)
+    event_id = remember_event(app)
     page = tokyo_user_with_calendars.get(f"/events/{event_id}/delete")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -242,7 +227,7 @@ def test_deleting_asks_first_naming_the_event(app, tokyo_user_with_calendars, cr
 
 
 def test_a_title_with_markup_is_only_text_in_the_question(app, tokyo_user_with_calendars, cronofy):
-    event_id = remembered_event(app)
+    event_id = remember_event(app)
     with app.app_context():
         db.session.get(ManagedEvent, event_id).summary = '<img src=x onerror="alert(1)">'
         db.session.commit()
@@ -257,7 +242,7 @@ def test_deleting_an_unknown_event_is_a_404(app, tokyo_user_with_calendars, cron
 
 
 def test_another_users_event_cannot_be_deleted(app, tokyo_user_with_calendars, cronofy):
-    event_id = remembered_event(app)
+    event_id = remember_event(app)
     intruder = app.test_client()
     register(intruder, email="intruder@example.com")
     assert intruder.get(f"/events/{event_id}/delete").status_code == 404
@@ -268,7 +253,7 @@ def test_another_users_event_cannot_be_deleted(app, tokyo_user_with_calendars, c
 def test_an_event_already_gone_at_cronofy_is_forgotten_here(
     app, tokyo_user_with_calendars, cronofy
 ):
-    event_id = remembered_event(app)
+    event_id = remember_event(app)
     cronofy.delete(WORK_EVENTS_URL, status=404, json={"error": "not_found"})
     delete(tokyo_user_with_calendars, event_id)
     assert managed_events(app) == []
@@ -279,7 +264,7 @@ def test_an_event_already_gone_at_cronofy_is_forgotten_here(
 
 @pytest.mark.parametrize("mock", [{"status": 503}, {"body": requests.ConnectionError("down")}])
 def test_a_failed_delete_keeps_the_record(app, tokyo_user_with_calendars, cronofy, mock):
-    event_id = remembered_event(app)
+    event_id = remember_event(app)
     cronofy.delete(WORK_EVENTS_URL, **mock)
     delete(tokyo_user_with_calendars, event_id)
     assert len(managed_events(app)) == 1
@@ -289,14 +274,14 @@ def test_a_failed_delete_keeps_the_record(app, tokyo_user_with_calendars, cronof
 
 
 def test_delete_needs_post_and_csrf(app, tokyo_user_with_calendars):
-    event_id = remembered_event(app)
+    event_id = remember_event(app)
     assert tokyo_user_with_calendars.post(f"/events/{event_id}/delete").status_code == 400
     assert len(managed_events(app)) == 1
 
 
 def test_delete_without_the_scope_is_refused_with_a_way_forward(app, user_client, cronofy):
     connect(user_client, cronofy, scope="read_account list_calendars create_event")
-    event_id = remembered_event(app)
+    event_id = remember_event(app)
     cronofy.calls.reset()
     forget_flashes(user_client)
     delete(user_client, event_id)
@@ -308,7 +293,7 @@ def test_delete_without_the_scope_is_refused_with_a_way_forward(app, user_client
 
 
 def test_disconnecting_forgets_that_connections_events(app, tokyo_user_with_calendars, cronofy):
-    remembered_event(app)
+    remember_event(app)
     cronofy.post(REVOKE_URL, body="")
     disconnect(tokyo_user_with_calendars, connection_id(app))
     assert managed_events(app) == []
@@ -327,9 +312,7 @@ def test_a_created_event_shows_at_once_from_the_copy_and_a_deleted_one_goes(
 
     cronofy.delete(WORK_EVENTS_URL, status=202, body="")
     [event] = managed_events(app)
-    tokyo_user_with_calendars.post(
-        f"/events/{event.id}/delete", data={"csrf_token": csrf_token(tokyo_user_with_calendars)}
-    )
+    delete(tokyo_user_with_calendars, event.id)
     page = tokyo_user_with_calendars.get("/dashboard").get_data(as_text=True)
     assert "Deleted “Planned here”." in page
     assert "Planned here" not in agenda_summaries(page)
@@ -340,20 +323,8 @@ def test_events_created_here_are_listed_whatever_their_date(
     app, tokyo_user_with_calendars, cronofy, clock
 ):
     """The agenda shows seven days; this list shows every event created here, to delete."""
-    with app.app_context():
-        user = db.session.scalars(select(User).filter_by(email="ada@example.com")).one()
-        for n, (summary, days) in enumerate([("Next spring", 120), ("Last month", -30)]):
-            db.session.add(
-                ManagedEvent(
-                    user_id=user.id,
-                    connection_id=user.connections[0].id,
-                    calendar_id="cal_work",
-                    event_id=f"cc-{n}",
-                    summary=summary,
-                    starts_at=clock.now() + timedelta(days=days),
-                )
-            )
-        db.session.commit()
+    for n, (summary, days) in enumerate([("Next spring", 120), ("Last month", -30)]):
+        remember_event(app, summary, f"cc-{n}", clock.now() + timedelta(days=days))
     intruder = app.test_client()
     register(intruder, email="intruder@example.com")
     assert "Next spring" not in intruder.get("/events/").get_data(as_text=True)
