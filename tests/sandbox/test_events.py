@@ -46,7 +46,8 @@ def all_events(api: Api, **params: Any) -> list[dict[str, Any]]:
     return events
 
 
-def event(**changes: Any) -> dict[str, Any]:
+def upsert_body(**changes: Any) -> dict[str, Any]:
+    """What the app POSTs to create an event tomorrow (None leaves a field out)."""
     start = datetime.now(UTC).replace(microsecond=0, second=0) + timedelta(days=1)
     body = {
         "event_id": "app-1",
@@ -211,7 +212,7 @@ def test_calendar_ids_filter(api: Api) -> None:
 
 def test_managed_events_are_hidden_unless_asked_for(api: Api) -> None:
     work = api.calendar_ids()["Work"]
-    response = api.post(f"/v1/calendars/{work}/events", json=event())
+    response = api.post(f"/v1/calendars/{work}/events", json=upsert_body())
     assert (response.status_code, response.content) == (202, b"")
     assert not [e for e in all_events(api) if e.get("event_id")]
     (mine,) = [e for e in all_events(api, include_managed="true") if e.get("event_id")]
@@ -226,8 +227,8 @@ def test_managed_events_are_hidden_unless_asked_for(api: Api) -> None:
 
 def test_upsert_updates_by_event_id(api: Api) -> None:
     work = api.calendar_ids()["Work"]
-    api.post(f"/v1/calendars/{work}/events", json=event())
-    api.post(f"/v1/calendars/{work}/events", json=event(summary="Moved", location=None))
+    api.post(f"/v1/calendars/{work}/events", json=upsert_body())
+    api.post(f"/v1/calendars/{work}/events", json=upsert_body(summary="Moved", location=None))
     (mine,) = all_events(api, only_managed="true")
     assert mine["summary"] == "Moved"
     assert "location" not in mine
@@ -239,11 +240,11 @@ def test_all_day_and_offset_times_are_accepted(api: Api) -> None:
     after = (today() + timedelta(days=3)).isoformat()
     assert (
         api.post(
-            f"/v1/calendars/{work}/events", json=event(event_id="d", start=day, end=after)
+            f"/v1/calendars/{work}/events", json=upsert_body(event_id="d", start=day, end=after)
         ).status_code
         == 202
     )
-    offset = event(event_id="o", start=f"{day}T10:00:00+02:00", end=f"{day}T11:00:00+02:00")
+    offset = upsert_body(event_id="o", start=f"{day}T10:00:00+02:00", end=f"{day}T11:00:00+02:00")
     assert api.post(f"/v1/calendars/{work}/events", json=offset).status_code == 202
     found = {e["event_id"]: e for e in all_events(api, only_managed="true")}
     assert found["d"]["start"] == day
@@ -252,7 +253,7 @@ def test_all_day_and_offset_times_are_accepted(api: Api) -> None:
 
 def test_delete_hides_the_event_and_unknown_ids_are_accepted(api: Api) -> None:
     work = api.calendar_ids()["Work"]
-    api.post(f"/v1/calendars/{work}/events", json=event())
+    api.post(f"/v1/calendars/{work}/events", json=upsert_body())
     response = api.delete(f"/v1/calendars/{work}/events", json={"event_id": "app-1"})
     assert (response.status_code, response.content) == (202, b"")
     assert all_events(api, only_managed="true") == []
@@ -260,7 +261,7 @@ def test_delete_hides_the_event_and_unknown_ids_are_accepted(api: Api) -> None:
     assert gone["deleted"] is True
     again = api.delete(f"/v1/calendars/{work}/events", json={"event_id": "never-made"})
     assert (again.status_code, again.content) == (202, b"")
-    api.post(f"/v1/calendars/{work}/events", json=event())  # upserting revives it
+    api.post(f"/v1/calendars/{work}/events", json=upsert_body())  # upserting revives it
     assert len(all_events(api, only_managed="true")) == 1
 
 
@@ -298,14 +299,14 @@ def test_delete_needs_an_event_id(api: Api) -> None:
 )
 def test_upsert_validation(api: Api, changes: dict[str, Any], field: str, key: str) -> None:
     work = api.calendar_ids()["Work"]
-    response = api.post(f"/v1/calendars/{work}/events", json=event(**changes))
+    response = api.post(f"/v1/calendars/{work}/events", json=upsert_body(**changes))
     assert response.status_code == 422
     assert response.json()["errors"][field][0]["key"] == key
 
 
 def test_summary_and_description_at_their_limits_are_fine(api: Api) -> None:
     work = api.calendar_ids()["Work"]
-    body = event(summary="s" * 1024, description="d" * 4096)
+    body = upsert_body(summary="s" * 1024, description="d" * 4096)
     assert api.post(f"/v1/calendars/{work}/events", json=body).status_code == 202
 
 
@@ -336,7 +337,7 @@ def test_read_only_and_deleted_calendars_refuse_writes(
 ) -> None:
     calendar_id = api.calendar_ids()[name]
     for call in (api.post, api.delete):
-        response = call(f"/v1/calendars/{calendar_id}/events", json=event())
+        response = call(f"/v1/calendars/{calendar_id}/events", json=upsert_body())
         assert (response.status_code, response.json()) == (status, {"error": error})
 
 
@@ -345,7 +346,7 @@ def test_disconnected_profile_is_not_writable(
 ) -> None:
     sandbox.state.disconnect_profile(tokens["linking_profile"]["profile_id"])
     work = api.calendar_ids()["Work"]
-    response = api.post(f"/v1/calendars/{work}/events", json=event())
+    response = api.post(f"/v1/calendars/{work}/events", json=upsert_body())
     assert response.status_code == 423
     assert all_events(api, **window(3))  # reading still works
 
@@ -356,7 +357,9 @@ def test_another_accounts_or_unknown_calendar_is_404(
     other = Api(sandbox, connect("someone@example.com")["access_token"])
     foreign = other.calendar_ids()["Work"]
     for calendar_id in (foreign, "cal_unknown"):
-        assert api.post(f"/v1/calendars/{calendar_id}/events", json=event()).status_code == 404
+        assert (
+            api.post(f"/v1/calendars/{calendar_id}/events", json=upsert_body()).status_code == 404
+        )
         response = api.delete(f"/v1/calendars/{calendar_id}/events", json={"event_id": "x"})
         assert response.status_code == 404
 
@@ -384,7 +387,7 @@ def test_last_modified_finds_changes_made_at_the_provider_only(
     work = api.calendar_ids()["Work"]
     clock.advance(60)  # after the demo data was made
     since = format_time(datetime.now(UTC))
-    api.post(f"/v1/calendars/{work}/events", json=event())  # the client's own write
+    api.post(f"/v1/calendars/{work}/events", json=upsert_body())  # the client's own write
     added = sandbox.state.add_provider_event(
         tokens["sub"],
         work,
@@ -412,7 +415,7 @@ def test_a_managed_event_edited_at_the_provider_is_a_change(
     sandbox: SandboxServer, api: Api, clock
 ) -> None:
     work = api.calendar_ids()["Work"]
-    api.post(f"/v1/calendars/{work}/events", json=event())
+    api.post(f"/v1/calendars/{work}/events", json=upsert_body())
     clock.advance(60)
     since = format_time(datetime.now(UTC))
     (mine,) = all_events(api, only_managed="true")
@@ -425,7 +428,7 @@ def test_managed_events_are_not_bound_by_the_default_window(api: Api) -> None:
     work = api.calendar_ids()["Work"]
     far = (today() + timedelta(days=400)).isoformat()
     after = (today() + timedelta(days=401)).isoformat()
-    api.post(f"/v1/calendars/{work}/events", json=event(start=far, end=after))
+    api.post(f"/v1/calendars/{work}/events", json=upsert_body(start=far, end=after))
     assert [e["event_id"] for e in all_events(api, only_managed="true")] == ["app-1"]
     assert all_events(api, only_managed="true", **window(14)) == []  # a window given: it binds
 
