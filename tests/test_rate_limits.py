@@ -29,6 +29,7 @@ def _assert_limited(response) -> None:
 
 @pytest.fixture
 def limited_app(database_url):
+    """The app with low limits: 3 log-ins, 2 registrations and 2 connects a minute."""
     with mocked_cronofy_app(
         database_url,
         RATELIMIT_LOGIN="3 per minute",

@@ -19,6 +19,7 @@ SECRET = "sandbox-secret"  # the sandbox's client secret: what notifications are
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
+    """A callback URL of the test's own that records what it is sent (tests/receiver.py)."""
     with Receiver() as server:
         yield server
 

@@ -12,6 +12,7 @@ from tests.sandbox.conftest import HTML
 
 @pytest.fixture(scope="module")
 def gunicorn_sandbox():
+    """The sandbox under gunicorn, both hosts on free ports of one process, for this module."""
     app_port, api_port = free_port(), free_port()
     env = {**os.environ, "SANDBOX_APP_PORT": str(app_port), "SANDBOX_API_PORT": str(api_port)}
     command = [
