@@ -4,8 +4,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
@@ -26,24 +25,20 @@ class Received:
         return self.headers.get("Cronofy-Hmac-Sha256", "")
 
 
-class Receiver:
+class Receiver(LiveApp):
     """Answers 200 unless told otherwise: `answer(500, 500)` for the next two, or a number
-    of seconds to sleep (`answer(2.0)`) to make the sender time out."""
+    of seconds to sleep (`answer(2.0)`) to make the sender time out. Served like the app
+    (tests/live.py): `with Receiver() as receiver`, then send to `receiver.url`."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
         self._answers: deque[int | float] = deque()
         self._lock = threading.Condition()
-        self._server: LiveApp | None = None
+        super().__init__(self._app)  # type: ignore[arg-type]  # a plain WSGI app
 
     def answer(self, *answers: int | float) -> None:
         with self._lock:
             self._answers.extend(answers)
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return self._server.url
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         """Block until `count` requests arrived (or fail): all received so far."""
@@ -69,16 +64,3 @@ class Receiver:
             self.received.append(Received(request.path, body, dict(request.headers), status))
             self._lock.notify_all()
         return Response(b"", status=status)(environ, start_response)
-
-    def __enter__(self) -> Self:
-        self._server = LiveApp(self._app).__enter__()  # type: ignore[arg-type]  # plain WSGI
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        assert self._server is not None
-        self._server.__exit__(exc_type, exc, traceback)

@@ -105,10 +105,11 @@ def test_login_clears_the_previous_session(client):
     register(client)
     log_out(client)
     with client.session_transaction() as session:
-        session["planted"] = "by someone else"
+        session["planted"] = "by an attacker before login"
     log_in(client)
     with client.session_transaction() as session:
         assert "planted" not in session
+        assert "_user_id" in session
 
 
 def test_dashboard_requires_login(client):

@@ -135,17 +135,6 @@ def test_the_remember_cookie_expires_in_fourteen_days(client, clock):
     assert timedelta(days=14, seconds=-1) < left <= timedelta(days=14)  # Expires has seconds
 
 
-def test_the_session_is_cleared_at_login(client):
-    register(client)
-    log_out(client)
-    with client.session_transaction() as session:
-        session["planted"] = "by an attacker before login"
-    log_in(client)
-    with client.session_transaction() as session:
-        assert "planted" not in session
-        assert "_user_id" in session
-
-
 def test_the_callback_works_with_the_lax_session_cookie(user_client, cronofy, app):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     response = connect(user_client, cronofy)
