@@ -1,7 +1,11 @@
-"""Fixtures shared by the app's tests.
+"""Fixtures shared by the app's tests, each named for what it sets up.
 
 Every test that uses the `app` fixture runs twice: on SQLite and on PostgreSQL. Each
 database is built once per run with the real migrations and emptied after every test.
+
+Beside the fixtures, the context managers they are built on, for tests that need other
+settings: `built_app` (an app on a database), `mocked_cronofy_app` (with Cronofy at the
+hosts `responses` mocks) and `served_with_sandbox` (served over real HTTP beside the sandbox).
 """
 
 import logging
@@ -21,10 +25,13 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
+from app.logging_setup import HANDLER_NAME
+from app.sync.queue import start_embedded_consumer
 from sandbox import SandboxServer
-from tests.helpers import API_URL, APP_URL, register
+from tests.cronofy_data import API_URL, APP_URL, CALENDARS, PROFILES, TZ
+from tests.helpers import TESTING_KEY, connect, forget_flashes, register, sync_copy
 from tests.jobs import Jobs
-from tests.live import LiveApp, drop_postgres_database, fresh_postgres_database
+from tests.live import LiveApp, RedisServer, drop_postgres_database, fresh_postgres_database
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -103,10 +110,19 @@ def built_app(
             db.engine.dispose()
 
 
+@contextmanager
+def mocked_cronofy_app(database_url: str, **overrides: Any) -> Iterator[Flask]:
+    """The testing app with Cronofy at the hosts `responses` mocks (tests/cronofy_data.py)."""
+    with built_app(
+        database_url, CRONOFY_APP_URL=APP_URL, CRONOFY_API_URL=API_URL, **overrides
+    ) as app:
+        yield app
+
+
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
     """The app, with Cronofy at hosts that `responses` mocks."""
-    with built_app(database_url, CRONOFY_APP_URL=APP_URL, CRONOFY_API_URL=API_URL) as app:
+    with mocked_cronofy_app(database_url) as app:
         yield app
 
 
@@ -119,13 +135,21 @@ def sandbox() -> Iterator[SandboxServer]:
 
 @contextmanager
 def served_with_sandbox(
-    database_url: str, sandbox: SandboxServer, push: bool = False, **overrides: Any
+    database_url: str,
+    sandbox: SandboxServer,
+    push: bool = False,
+    worker_threads: int = 0,
+    **overrides: Any,
 ) -> Iterator[LiveApp]:
     """The app served over real HTTP and wired to the sandbox, as `make run` does.
 
     With `push`, the app makes channels and the sandbox notifies it of changes, as Cronofy
-    would (tests about other things leave it off: every notification is a call).
+    would (tests about other things leave it off: every notification is a call). With
+    `worker_threads`, its queue is worked by that many real consumer threads, as `make run`
+    does; else background syncs run at once, where they are asked for.
     """
+    if worker_threads:
+        overrides["TASK_QUEUE_IMMEDIATE"] = False
     with (
         built_app(
             database_url,
@@ -143,11 +167,19 @@ def served_with_sandbox(
         sandbox.state.register_redirect_uri(f"{server.url}/auth/cronofy/callback")
         if push:
             app.config.update(CRONOFY_NOTIFICATION_URL=server.url, CRONOFY_USES_SANDBOX=True)
-        yield server
+        if not worker_threads:
+            yield server
+            return
+        consumer = start_embedded_consumer(workers=worker_threads)
+        try:
+            yield server
+        finally:
+            consumer.stop()
 
 
 @pytest.fixture
 def live_app(database_url: str, sandbox: SandboxServer) -> Iterator[LiveApp]:
+    """The app served over real HTTP beside the sandbox; background syncs run at once."""
     with served_with_sandbox(database_url, sandbox) as server:
         yield server
 
@@ -160,11 +192,13 @@ def jobs(app: Flask) -> Jobs:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    """A test client with no session: a visitor."""
     return app.test_client()
 
 
 @pytest.fixture
 def runner(app: Flask):
+    """The app's command line (`flask …`), run in this process."""
     return app.test_cli_runner()
 
 
@@ -180,6 +214,163 @@ def user_client(client: FlaskClient) -> FlaskClient:
     """A client logged in as a freshly registered user."""
     response = register(client)
     assert response.status_code == 302
-    with client.session_transaction() as session:
-        session.pop("_flashes", None)  # the welcome message
+    forget_flashes(client)  # the welcome message
     return client
+
+
+# ----- a user with a connection, against mocked Cronofy --------------------------------------
+
+
+@pytest.fixture
+def calendars_only_user(app: Flask, user_client: FlaskClient, cronofy) -> FlaskClient:
+    """A user whose one connection was granted `list_calendars` alone (tokens access-1 /
+    refresh-1), not synced yet, with no call to Cronofy recorded."""
+    connect(user_client, cronofy, scope="list_calendars")
+    cronofy.calls.reset()
+    return user_client
+
+
+@pytest.fixture
+def tokyo_user(app: Flask, user_client: FlaskClient, cronofy) -> FlaskClient:
+    """A user whose one connection (every scope) is an account in Asia/Tokyo; its first
+    sync is waiting in the queue, with no call to Cronofy recorded."""
+    connect(user_client, cronofy, default_tzid=TZ)
+    cronofy.calls.reset()
+    return user_client
+
+
+@pytest.fixture
+def tokyo_user_with_calendars(app: Flask, user_client: FlaskClient, cronofy) -> FlaskClient:
+    """A user whose one connection is an account in Asia/Tokyo with its calendars copied
+    (CALENDARS; no profiles, no events) and no message waiting to be flashed."""
+    connect(user_client, cronofy, default_tzid=TZ)
+    sync_copy(cronofy, CALENDARS)
+    forget_flashes(user_client)  # "Connected …"
+    return user_client
+
+
+@pytest.fixture
+def synced_user(app: Flask, user_client: FlaskClient, cronofy) -> FlaskClient:
+    """A user whose one connection (every scope, Europe/London) has had its first sync:
+    CALENDARS and PROFILES, no events."""
+    connect(user_client, cronofy)
+    sync_copy(cronofy, CALENDARS, PROFILES)
+    return user_client
+
+
+# ----- the environment, and servers of a test's own ------------------------------------------
+
+# Every setting config.py reads from the environment (.env.example lists each), and the
+# sandbox's own.
+CONFIG_SETTINGS = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "CRONOFY_CLIENT_ID",
+    "CRONOFY_CLIENT_SECRET",
+    "CRONOFY_DATA_CENTER",
+    "CRONOFY_APP_URL",
+    "CRONOFY_API_URL",
+    "CRONOFY_REDIRECT_URI",
+    "CRONOFY_SCOPE",
+    "APP_CONFIG",
+    "TOKEN_ENCRYPTION_KEYS",
+    "PORT",
+    "TASK_QUEUE_URL",
+    "TASK_QUEUE_NAME",
+    "CRONOFY_SYNC_MAX_AGE",
+    "CRONOFY_SYNC_LEASE",
+    "CRONOFY_SYNC_FULL_EVERY",
+    "CRONOFY_SYNC_AGAIN_AFTER",
+    "WORKER_THREADS",
+    "CRONOFY_BUDGET",
+    "CRONOFY_BUDGET_STORAGE_URI",
+    "CRONOFY_NOTIFICATION_URL",
+    "CRONOFY_PREVIOUS_CLIENT_SECRET",
+)
+SANDBOX_SETTINGS = (
+    "SANDBOX_APP_PORT",
+    "SANDBOX_API_PORT",
+    "SANDBOX_CLIENT_ID",
+    "SANDBOX_CLIENT_SECRET",
+    "SANDBOX_REDIRECT_URIS",
+    "SANDBOX_STATE_FILE",
+)
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> pytest.MonkeyPatch:
+    """No setting in the environment, no .env read and an empty instance folder: what
+    config.py and the sandbox see on a fresh machine. Set one with `clean_env.setenv`."""
+    for name in CONFIG_SETTINGS + SANDBOX_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("config.INSTANCE_DIR", tmp_path)
+    monkeypatch.setattr("config._load_dotenv", lambda: None)
+    return monkeypatch
+
+
+def redis_of_its_own(password: str | None = None) -> RedisServer:
+    """A Redis server for the test on a free port (tests/live.py), not started yet; a skip
+    (a failure in CI) where redis-server is missing."""
+    try:
+        return RedisServer(password=password)
+    except FileNotFoundError as exc:
+        unavailable(f"{exc}: this test starts a Redis of its own")
+        raise  # not reached: unavailable() skips or fails
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis server of the test's own, started, on a free port; stopped afterwards."""
+    with redis_of_its_own() as server:
+        yield server
+
+
+# ----- production settings --------------------------------------------------------------------
+
+STRONG_SECRET = "kV3p-9qLx_T2mZr8Wd4Yh7Bn1Cs6Fg0J-production"
+PUBLIC_CALLBACK = "https://calendar.example.com/auth/cronofy/callback"
+# A complete, valid production environment; each test of production breaks one thing.
+PRODUCTION_ENV = {
+    "SECRET_KEY": STRONG_SECRET,
+    "TOKEN_ENCRYPTION_KEYS": TESTING_KEY,
+    "CRONOFY_CLIENT_ID": "test-client",
+    "CRONOFY_CLIENT_SECRET": "test-secret",
+    "CRONOFY_REDIRECT_URI": PUBLIC_CALLBACK,
+    "CRONOFY_APP_URL": APP_URL,
+    "CRONOFY_API_URL": API_URL,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "TASK_QUEUE_URL": "redis://127.0.0.1:6399/1",  # never reached: these tests only start apps
+}
+# Settings a production deployment may leave out, removed so the machine's own do not count.
+OTHER_SETTINGS = ("DATABASE_URL", "PROXY_COUNT", "CRONOFY_DATA_CENTER", "CRONOFY_SCOPE")
+
+
+def set_production_env(monkeypatch: pytest.MonkeyPatch, **changes: str | None) -> None:
+    """Set PRODUCTION_ENV with `changes` (None removes a setting) and nothing else."""
+    for name in OTHER_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (PRODUCTION_ENV | changes).items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def production_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The environment of a correctly configured production deployment."""
+    set_production_env(monkeypatch)
+    return monkeypatch
+
+
+@contextmanager
+def production_app(database_url: str, **overrides: Any) -> Iterator[Flask]:
+    """A production-configured app (set `production_env` first) on the test database."""
+    try:
+        with built_app(database_url, "production", **overrides) as app:
+            yield app
+    finally:
+        # Production logs to stderr through a root handler; leave the root logger as found.
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if h.name == HANDLER_NAME]:
+            root.removeHandler(handler)

@@ -1,5 +1,10 @@
-"""Real servers for integration and browser tests: the app, the sandbox, a Redis of its own."""
+"""Real servers for integration and browser tests: the app served from a thread, app
+processes (gunicorn, workers) beside it, a Redis of the test's own, and waiting for them.
 
+Nothing here imports the app: `scripts/bench.py` uses these too.
+"""
+
+import os
 import shutil
 import signal
 import socket
@@ -7,9 +12,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Self
+from typing import IO, Any, Self
 
 import redis
 import requests
@@ -18,6 +25,18 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+ROOT = Path(__file__).resolve().parent.parent  # the repository
+
+
+def wait_until(
+    done: Callable[[], bool], what: str, timeout: float = 10.0, every: float = 0.05
+) -> None:
+    """Ask `done` every `every` seconds until it is true; fail saying `what` never happened."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"{what} never happened"
+        time.sleep(every)
+
 
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args: object) -> None:
@@ -25,7 +44,8 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class LiveApp:
-    """Serve a Flask app on a free loopback port from a thread, like a deployed server."""
+    """Serve a Flask app (or any WSGI app) on a free loopback port from a thread, like a
+    deployed server."""
 
     def __init__(self, app: Flask, host: str = "127.0.0.1") -> None:
         self.app = app
@@ -50,9 +70,6 @@ class LiveApp:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
-
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def fresh_postgres_database(server_url: str, name: str) -> str:
@@ -144,6 +161,58 @@ class ServerProcess:
             stdout=stdout,  # e.g. gunicorn's access log
             stderr=stderr,
         )
+
+
+def app_process_env(
+    app: Flask, database_url: str, sandbox: Any, redis_url: str, **settings: str
+) -> dict[str, str]:
+    """The environment of an app process (gunicorn, a worker) beside the test's `app`:
+    development, on the same database and keys, the sandbox as Cronofy, rate limits in
+    Redis's database 0 and the task queue in its database 1; `settings` add to it."""
+    return {
+        **os.environ,
+        "APP_CONFIG": "development",
+        "SECRET_KEY": "shared-by-every-process-" + "x" * 24,
+        "TOKEN_ENCRYPTION_KEYS": ",".join(app.config["TOKEN_ENCRYPTION_KEYS"]),
+        "DATABASE_URL": database_url,
+        "CRONOFY_APP_URL": sandbox.app_url,
+        "CRONOFY_API_URL": sandbox.api_url,
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "TASK_QUEUE_URL": redis_url.replace("/0", "/1"),
+        **settings,
+    }
+
+
+@contextmanager
+def two_web_processes_and_a_worker(
+    app: Flask,
+    database_url: str,
+    sandbox: Any,
+    redis_url: str,
+    threads: int,
+    push: bool = False,
+    **settings: str,
+) -> Iterator[tuple[str, str]]:
+    """Two gunicorn processes of the app and a worker process: their two URLs.
+
+    Both send Cronofy the second one's callback URL, as two hosts behind one load balancer
+    share the public URL, so an authorization started on the first ends on the second. With
+    `push`, Cronofy's notifications go to the first.
+    """
+    ports = free_port(), free_port()
+    first, second = (f"http://127.0.0.1:{port}" for port in ports)
+    callback = f"{second}/auth/cronofy/callback"
+    sandbox.state.register_redirect_uri(callback)
+    if push:
+        settings["CRONOFY_NOTIFICATION_URL"] = first
+    env = app_process_env(
+        app, database_url, sandbox, redis_url, CRONOFY_REDIRECT_URI=callback, **settings
+    )
+    with ExitStack() as stack:
+        for port, url in zip(ports, (first, second), strict=True):
+            stack.enter_context(ServerProcess(gunicorn_command(port, threads), url, env))
+        stack.enter_context(WorkerProcess(env))
+        yield first, second
 
 
 # No snapshots, no append-only file: the server never writes to disk.

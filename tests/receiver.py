@@ -4,16 +4,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args: object) -> None:
-        pass
+from tests.live import LiveApp
 
 
 @dataclass(frozen=True)
@@ -30,24 +25,20 @@ class Received:
         return self.headers.get("Cronofy-Hmac-Sha256", "")
 
 
-class Receiver:
+class Receiver(LiveApp):
     """Answers 200 unless told otherwise: `answer(500, 500)` for the next two, or a number
-    of seconds to sleep (`answer(2.0)`) to make the sender time out."""
+    of seconds to sleep (`answer(2.0)`) to make the sender time out. Served like the app
+    (tests/live.py): `with Receiver() as receiver`, then send to `receiver.url`."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
         self._answers: deque[int | float] = deque()
         self._lock = threading.Condition()
-        self._server: BaseWSGIServer | None = None
+        super().__init__(self._app)  # type: ignore[arg-type]  # a plain WSGI app
 
     def answer(self, *answers: int | float) -> None:
         with self._lock:
             self._answers.extend(answers)
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_port}"
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         """Block until `count` requests arrived (or fail): all received so far."""
@@ -73,20 +64,3 @@ class Receiver:
             self.received.append(Received(request.path, body, dict(request.headers), status))
             self._lock.notify_all()
         return Response(b"", status=status)(environ, start_response)
-
-    def __enter__(self) -> Self:
-        self._server = make_server(
-            "127.0.0.1", 0, self._app, threaded=True, request_handler=_Quiet
-        )
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()

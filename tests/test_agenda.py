@@ -1,56 +1,29 @@
 """The agenda: the next 7 days of events, paging, time zones, profile health and scopes."""
 
-import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from responses import matchers
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ManagedEvent, User
-from tests.helpers import API_URL, CALENDARS_URL, EVENTS_URL, PROFILES_URL, connect, csrf_token
+from app.models import User
+from tests.cronofy_data import (
+    API_URL,
+    CALENDARS,
+    CALENDARS_URL,
+    EVENTS_URL,
+    PROFILES,
+    PROFILES_URL,
+    TZ,
+    created_here_and_elsewhere,
+    cronofy_time,
+    event,
+)
+from tests.helpers import bearer, connect, csrf_token, remember_event, serve_sync, synced_view
 from tests.jobs import Jobs
-
-CALENDARS = {
-    "calendars": [
-        {
-            "provider_name": "google",
-            "profile_id": "pro_1",
-            "profile_name": "ada@example.com",
-            "calendar_id": "cal_work",
-            "calendar_name": "Work",
-            "calendar_readonly": False,
-            "calendar_deleted": False,
-            "calendar_primary": True,
-        },
-        {
-            "provider_name": "google",
-            "profile_id": "pro_1",
-            "profile_name": "ada@example.com",
-            "calendar_id": "cal_holidays",
-            "calendar_name": "Team holidays",
-            "calendar_readonly": True,
-            "calendar_deleted": False,
-            "calendar_primary": False,
-        },
-    ]
-}
-PROFILES = {
-    "profiles": [
-        {
-            "provider_name": "google",
-            "provider_service": "gsuite",
-            "profile_id": "pro_1",
-            "profile_name": "ada@example.com",
-            "profile_connected": True,
-            "profile_initial_sync_required": False,
-        }
-    ]
-}
-TZ = "Asia/Tokyo"  # UTC+9 all year: days start 9 hours before UTC's
+from tests.pages import day_sections, event_item, field_errors
 
 # Every test here reads "today": the clock stands still while each runs (tests/clock.py).
 pytestmark = pytest.mark.usefixtures("clock")
@@ -60,88 +33,40 @@ def today() -> date:
     return datetime.now(ZoneInfo(TZ)).date()
 
 
-def utc(day: date, hour: int, minute: int = 0, zone: str = TZ) -> str:
-    """A wall-clock time on `day` (Tokyo's unless told), written as Cronofy does: UTC, Z."""
-    local = datetime.combine(day, time(hour, minute), ZoneInfo(zone))
-    return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def event(summary: str, start: str, end: str, calendar: str = "cal_work", **extra) -> dict:
-    return {
-        "calendar_id": calendar,
-        "event_uid": f"evt_{summary.lower().replace(' ', '_')}",
-        "summary": summary,
-        "description": "",
-        "start": start,
-        "end": end,
-        "deleted": False,
-        **extra,
-    }
-
-
-def bearer(token: str = "access-1"):
-    return matchers.header_matcher({"Authorization": f"Bearer {token}"})
-
-
-def serve(cronofy, events: list[dict] | None = None, profiles: dict | None = None) -> None:
-    """Cronofy's answers for one dashboard view: calendars, profiles, one page of events."""
-    cronofy.get(CALENDARS_URL, json=CALENDARS, match=[bearer()])
-    cronofy.get(PROFILES_URL, json=profiles or PROFILES, match=[bearer()])
-    cronofy.get(
-        EVENTS_URL,
-        json={"pages": {"current": 1, "total": 1}, "events": events or []},
-        match=[bearer()],
-    )
-
-
 def dashboard(client) -> str:
-    """Run the waiting sync (as a worker would), then the page, which reads only the copy."""
-    Jobs().run()
-    return client.get("/dashboard").get_data(as_text=True)
+    """The dashboard's HTML once the waiting sync ran with the mocks given."""
+    return synced_view(client).get_data(as_text=True)
 
 
-def day_sections(page: str) -> dict[str, str]:
-    """The agenda's days: heading text -> that day's HTML."""
-    sections = re.findall(r'<section class="day".*?<h3[^>]*>(.*?)</h3>(.*?)</section>', page, re.S)
-    return {heading.split(",")[0]: body for heading, body in sections}
-
-
-@pytest.fixture
-def connected(app, user_client, cronofy):
-    """A user with one connection whose Cronofy account is in Tokyo, all scopes granted."""
-    connect(user_client, cronofy, default_tzid=TZ)
-    cronofy.calls.reset()
-    return user_client
-
-
-def test_the_next_seven_days_in_the_accounts_time_zone(connected, cronofy):
+def test_the_next_seven_days_in_the_accounts_time_zone(tokyo_user, cronofy):
     """The copy is read in UTC; the page shows the model's days in Tokyo's time, each kind
     of event in its own form (which event lands on which day: test_dashboard_model.py)."""
     day = today()
-    serve(
+    serve_sync(
         cronofy,
-        [
-            event("Stand-up", utc(day, 9), utc(day, 9, 15)),
+        token="access-1",
+        events=[
+            event("Stand-up", cronofy_time(day, 9), cronofy_time(day, 9, 15)),
             event(
                 "Company offsite",
                 (day + timedelta(days=2)).isoformat(),
                 (day + timedelta(days=5)).isoformat(),
-                calendar="cal_holidays",
+                calendar_id="cal_holidays",
             ),
             event(
                 "Holiday",
                 (day + timedelta(days=6)).isoformat(),
                 (day + timedelta(days=7)).isoformat(),
-                calendar="cal_holidays",
+                calendar_id="cal_holidays",
             ),
             event(
                 "Late call",
-                utc(day + timedelta(days=3), 23, 30),
-                utc(day + timedelta(days=4), 0, 30),
+                cronofy_time(day + timedelta(days=3), 23, 30),
+                cronofy_time(day + timedelta(days=4), 0, 30),
             ),
         ],
     )
-    page = dashboard(connected)
+    page = dashboard(tokyo_user)
     # The copy holds every event from yesterday to 60 days ahead, read in UTC: enough for
     # the next seven days in any time zone. The page picks the user's days from it.
     events_call = next(c for c in cronofy.calls if c.request.url.startswith(EVENTS_URL))
@@ -165,15 +90,7 @@ def test_the_next_seven_days_in_the_accounts_time_zone(connected, cronofy):
     assert "Nothing planned." in list(days.values())[5]
 
 
-def event_item(page: str, summary: str) -> str:
-    """The agenda's entry for the event with this title."""
-    [item] = re.findall(
-        rf'<li class="event[^"]*">(?:(?!</li>).)*>{re.escape(summary)}</span>.*?</li>', page, re.S
-    )
-    return item
-
-
-def test_all_pages_of_events_are_followed(connected, cronofy):
+def test_all_pages_of_events_are_followed(tokyo_user, cronofy):
     day = today()
     cronofy.get(CALENDARS_URL, json=CALENDARS)
     cronofy.get(PROFILES_URL, json=PROFILES)
@@ -182,51 +99,51 @@ def test_all_pages_of_events_are_followed(connected, cronofy):
         EVENTS_URL,
         json={
             "pages": {"current": 1, "total": 3, "next_page": pages[0]},
-            "events": [event("First page", utc(day, 10), utc(day, 11))],
+            "events": [event("First page", cronofy_time(day, 10), cronofy_time(day, 11))],
         },
     )
     cronofy.get(
         pages[0],
         json={
             "pages": {"current": 2, "total": 3, "next_page": pages[1]},
-            "events": [event("Second page", utc(day, 12), utc(day, 13))],
+            "events": [event("Second page", cronofy_time(day, 12), cronofy_time(day, 13))],
         },
-        match=[bearer()],
+        match=bearer(),
     )
     cronofy.get(
         pages[1],
         json={
             "pages": {"current": 3, "total": 3},
-            "events": [event("Third page", utc(day, 14), utc(day, 15))],
+            "events": [event("Third page", cronofy_time(day, 14), cronofy_time(day, 15))],
         },
-        match=[bearer()],
+        match=bearer(),
     )
-    page = dashboard(connected)
+    page = dashboard(tokyo_user)
     today_html = day_sections(page)["Today"]
     positions = [today_html.index(name) for name in ("First page", "Second page", "Third page")]
     assert positions == sorted(positions)
     assert [c.request.url for c in cronofy.calls].count(pages[0]) == 1
 
 
-def test_paging_stops_at_a_bound(connected, cronofy, caplog):
+def test_paging_stops_at_a_bound(tokyo_user, cronofy, caplog):
     day = today()
     cronofy.get(CALENDARS_URL, json=CALENDARS)
     cronofy.get(PROFILES_URL, json=PROFILES)
     looping = f"{API_URL}/v1/events/pages/again"
     page_json = {
         "pages": {"current": 1, "total": 99, "next_page": looping},
-        "events": [event("Endless", utc(day, 10), utc(day, 11))],
+        "events": [event("Endless", cronofy_time(day, 10), cronofy_time(day, 11))],
     }
     cronofy.get(EVENTS_URL, json=page_json)
     cronofy.get(looping, json=page_json)
     Jobs().run()
-    response = connected.get("/dashboard")
+    response = tokyo_user.get("/dashboard")
     assert response.status_code == 200
     assert [c.request.url for c in cronofy.calls].count(looping) == 49  # 50 pages in all
     assert "stopped after 50 pages" in caplog.text
 
 
-def test_a_next_page_off_the_api_host_is_not_followed(connected, cronofy):
+def test_a_next_page_off_the_api_host_is_not_followed(tokyo_user, cronofy):
     """The bearer token must never be sent anywhere but Cronofy's API host."""
     cronofy.get(CALENDARS_URL, json=CALENDARS)
     cronofy.get(PROFILES_URL, json=PROFILES)
@@ -234,21 +151,21 @@ def test_a_next_page_off_the_api_host_is_not_followed(connected, cronofy):
         EVENTS_URL,
         json={"pages": {"next_page": "https://evil.example/steal"}, "events": []},
     )
-    page = dashboard(connected)
+    page = dashboard(tokyo_user)
     assert "Cronofy sent an answer this app could not read." in page
     assert all("evil.example" not in c.request.url for c in cronofy.calls)
 
 
-def test_the_users_time_zone_overrides_the_accounts(app, connected, cronofy):
-    response = connected.post(
+def test_the_users_time_zone_overrides_the_accounts(app, tokyo_user, cronofy):
+    response = tokyo_user.post(
         "/settings/time-zone",
-        data={"time_zone": " America/New_York ", "csrf_token": csrf_token(connected)},
+        data={"time_zone": " America/New_York ", "csrf_token": csrf_token(tokyo_user)},
     )
     assert response.location == "/dashboard"
     with app.app_context():
         assert db.session.scalars(select(User.time_zone)).one() == "America/New_York"
-    serve(cronofy)
-    page = dashboard(connected)
+    serve_sync(cronofy, token="access-1")
+    page = dashboard(tokyo_user)
     assert "Times in America/New_York." in page
     events_call = next(c for c in cronofy.calls if c.request.url.startswith(EVENTS_URL))
     assert "tzid=Etc%2FUTC" in events_call.request.url  # the copy is the same in any zone
@@ -263,88 +180,73 @@ def test_the_users_time_zone_overrides_the_accounts(app, connected, cronofy):
         ("  Asia/Tokyo ", "Asia/Tokyo"),
     ],
 )
-def test_a_time_zone_is_accepted_in_any_letter_case(app, connected, typed, saved):
-    response = connected.post(
-        "/settings/time-zone", data={"time_zone": typed, "csrf_token": csrf_token(connected)}
+def test_a_time_zone_is_accepted_in_any_letter_case(app, tokyo_user, typed, saved):
+    response = tokyo_user.post(
+        "/settings/time-zone", data={"time_zone": typed, "csrf_token": csrf_token(tokyo_user)}
     )
     assert response.location == "/dashboard"
     with app.app_context():
         assert db.session.scalars(select(User.time_zone)).one() == saved
 
 
-def test_the_dashboard_offers_the_browsers_zone_until_one_is_chosen(app, connected):
+def test_the_dashboard_offers_the_browsers_zone_until_one_is_chosen(app, tokyo_user):
     """The offer is in the page (the script shows it when the browser's zone differs)."""
-    page = dashboard(connected)
+    page = dashboard(tokyo_user)
     assert 'class="notice zone-offer"' in page and 'data-shown-zone="Asia/Tokyo"' in page
-    chosen = {"time_zone": "Asia/Tokyo", "csrf_token": csrf_token(connected)}
-    connected.post("/settings/time-zone", data=chosen)
-    assert "zone-offer" not in dashboard(connected)
+    chosen = {"time_zone": "Asia/Tokyo", "csrf_token": csrf_token(tokyo_user)}
+    tokyo_user.post("/settings/time-zone", data=chosen)
+    assert "zone-offer" not in dashboard(tokyo_user)
 
 
 @pytest.mark.parametrize("value", ["Mars/Olympus", "../../etc/passwd", "x" * 70])
-def test_an_unknown_time_zone_is_refused(app, connected, value):
-    response = connected.post(
-        "/settings/time-zone", data={"time_zone": value, "csrf_token": csrf_token(connected)}
+def test_an_unknown_time_zone_is_refused(app, tokyo_user, value):
+    response = tokyo_user.post(
+        "/settings/time-zone", data={"time_zone": value, "csrf_token": csrf_token(tokyo_user)}
     )
     assert response.status_code == 422
-    errors = re.search(r'id="time_zone-errors">(.*?)</ul>', response.get_data(as_text=True), re.S)
+    errors = field_errors(response.get_data(as_text=True), "time_zone")
     assert errors
-    assert "e.g. Europe/London" in errors.group(1) or "64 characters" in errors.group(1)
+    assert "e.g. Europe/London" in errors or "64 characters" in errors
     with app.app_context():
         assert db.session.scalars(select(User.time_zone)).one() is None
 
 
-def test_the_settings_page_offers_every_time_zone_and_calls_nobody(connected, cronofy):
-    page = connected.get("/settings").get_data(as_text=True)
+def test_the_settings_page_offers_every_time_zone_and_calls_nobody(tokyo_user, cronofy):
+    page = tokyo_user.get("/settings").get_data(as_text=True)
     assert '<option value="Europe/London">' in page
     assert "Now: Asia/Tokyo." in page
     assert len(cronofy.calls) == 0
 
 
-def test_clearing_the_time_zone_goes_back_to_the_accounts(app, connected):
+def test_clearing_the_time_zone_goes_back_to_the_accounts(app, tokyo_user):
     for value in ("Europe/Paris", ""):
-        connected.post(
-            "/settings/time-zone", data={"time_zone": value, "csrf_token": csrf_token(connected)}
+        tokyo_user.post(
+            "/settings/time-zone", data={"time_zone": value, "csrf_token": csrf_token(tokyo_user)}
         )
     with app.app_context():
         assert db.session.scalars(select(User.time_zone)).one() is None
 
 
-def test_events_created_here_are_marked_and_deletable(app, connected, cronofy):
+def test_events_created_here_are_marked_and_deletable(app, tokyo_user, cronofy):
     day = today()
-    with app.app_context():
-        user = db.session.scalars(select(User)).one()
-        db.session.add(
-            ManagedEvent(
-                user_id=user.id,
-                connection_id=user.connections[0].id,
-                calendar_id="cal_work",
-                event_id="cc-mine",
-                summary="Made here",
-                starts_at=datetime.now(UTC),
-            )
-        )
-        db.session.commit()
-        local_id = db.session.scalars(select(ManagedEvent.id)).one()
-    serve(
+    local_id = remember_event(app, summary="Made here", event_id="cc-mine")
+    serve_sync(
         cronofy,
-        [
-            event("Made here", utc(day, 15), utc(day, 16), event_id="cc-mine"),
-            event("Made by another app user", utc(day, 17), utc(day, 18), event_id="cc-other"),
-            event("From the provider", utc(day, 19), utc(day, 20)),
-        ],
+        token="access-1",
+        events=created_here_and_elsewhere(day),
     )
-    today_html = day_sections(dashboard(connected))["Today"]
+    today_html = day_sections(dashboard(tokyo_user))["Today"]
     assert today_html.count("Created here") == 2
     assert f'href="/events/{local_id}/delete"' in today_html
     assert f'data-confirm-action="/events/{local_id}/delete"' in today_html
     assert today_html.count(' href="/events/') == 1  # only the one this user's records know
 
 
-def test_a_disconnected_profile_is_flagged_with_the_relink_link(connected, cronofy):
+def test_a_disconnected_profile_is_flagged_with_the_relink_link(tokyo_user, cronofy):
     relink = "https://app.cronofy.com/oauth/profiles/pro_1/relink?token=abc"
-    serve(
+    serve_sync(
         cronofy,
+        token="access-1",
         profiles={
             "profiles": [
                 {
@@ -355,14 +257,14 @@ def test_a_disconnected_profile_is_flagged_with_the_relink_link(connected, crono
             ]
         },
     )
-    page = dashboard(connected)
+    page = dashboard(tokyo_user)
     assert "Disconnected" in page
     assert f'href="{relink}"' in page.replace("&amp;", "&")
     assert "Google no longer lets Cronofy reach this account." in page
     assert ">Reconnect</button>" not in page  # relinking is the way back
 
 
-def test_a_profile_without_calendars_still_shows_its_health(connected, cronofy):
+def test_a_profile_without_calendars_still_shows_its_health(tokyo_user, cronofy):
     """Its notice, without a relink link, offers Reconnect; the badge says the worst."""
     extra = {
         "provider_name": "apple",
@@ -370,8 +272,8 @@ def test_a_profile_without_calendars_still_shows_its_health(connected, cronofy):
         "profile_name": "ada@icloud.com",
         "profile_connected": False,
     }
-    serve(cronofy, profiles={"profiles": [*PROFILES["profiles"], extra]})
-    page = dashboard(connected)
+    serve_sync(cronofy, token="access-1", profiles={"profiles": [*PROFILES["profiles"], extra]})
+    page = dashboard(tokyo_user)
     assert "ada@icloud.com" in page
     assert "Apple no longer lets Cronofy reach this account." in page
     assert page.count(">Reconnect</button>") == 1  # without a relink link: the way back
@@ -401,18 +303,21 @@ def test_features_without_their_scope_are_not_called_and_offer_a_reconnect(
 def test_simplified_scopes_count_as_the_scopes_they_cover(user_client, cronofy):
     connect(user_client, cronofy, scope="read_only")
     cronofy.calls.reset()
-    serve(cronofy)
+    serve_sync(cronofy, token="access-1")
     page = dashboard(user_client)
     assert "not allowed to see its events" not in page
     assert "Nothing planned." in page
 
 
-def test_a_failing_part_leaves_the_others_working(connected, cronofy):
+def test_a_failing_part_leaves_the_others_working(tokyo_user, cronofy):
     day = today()
     cronofy.get(CALENDARS_URL, json=CALENDARS)
     cronofy.get(PROFILES_URL, status=503)
-    cronofy.get(EVENTS_URL, json={"events": [event("Still here", utc(day, 10), utc(day, 11))]})
-    page = dashboard(connected)
+    cronofy.get(
+        EVENTS_URL,
+        json={"events": [event("Still here", cronofy_time(day, 10), cronofy_time(day, 11))]},
+    )
+    page = dashboard(tokyo_user)
     assert "Still here" in page
     assert "Work" in page
     assert "Its account health could not be loaded yet. Cronofy is not answering." in page

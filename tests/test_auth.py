@@ -8,18 +8,7 @@ from sqlalchemy import select
 from app.auth.redirects import safe_next_path
 from app.extensions import db
 from app.models import User
-from tests.helpers import PASSWORD, csrf_token, register
-
-
-def login(client, email="ada@example.com", password=PASSWORD, next_path=None):
-    url = "/auth/login" + (f"?next={next_path}" if next_path is not None else "")
-    return client.post(
-        url, data={"email": email, "password": password, "csrf_token": csrf_token(client)}
-    )
-
-
-def logout(client):
-    return client.post("/auth/logout", data={"csrf_token": csrf_token(client)})
+from tests.helpers import PASSWORD, count_rows, csrf_token, log_in, log_out, register
 
 
 def test_register_creates_a_hashed_account_and_logs_in(app, client):
@@ -36,7 +25,7 @@ def test_register_creates_a_hashed_account_and_logs_in(app, client):
 
 def test_register_refuses_an_email_that_differs_only_in_case(app, client):
     register(client)
-    logout(client)
+    log_out(client)
     response = register(client, email="ADA@example.com ")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -44,8 +33,7 @@ def test_register_refuses_an_email_that_differs_only_in_case(app, client):
         'An account with this email already exists. <a href="/auth/login">Log in instead</a>.'
         in page
     )
-    with app.app_context():
-        assert db.session.scalar(select(db.func.count()).select_from(User)) == 1
+    assert count_rows(app, User) == 1
 
 
 def test_the_password_rule_is_said_before_anything_is_typed(client):
@@ -80,15 +68,14 @@ def test_register_without_csrf_token_is_refused(app, client):
     )
     assert response.status_code == 400
     assert "The form expired" in response.get_data(as_text=True)
-    with app.app_context():
-        assert db.session.scalar(select(db.func.count()).select_from(User)) == 0
+    assert count_rows(app, User) == 0
 
 
 def test_login_and_logout(client):
     register(client)
-    assert logout(client).location == "/"
+    assert log_out(client).location == "/"
     assert client.get("/dashboard").status_code == 302
-    response = login(client, email=" ADA@example.com")
+    response = log_in(client, email=" ADA@example.com")
     assert response.status_code == 302
     assert response.location == "/dashboard"
 
@@ -99,8 +86,8 @@ def test_login_and_logout(client):
 )
 def test_login_failure_does_not_reveal_whether_the_email_exists(client, email, password):
     register(client)
-    logout(client)
-    response = login(client, email=email, password=password)
+    log_out(client)
+    response = log_in(client, email=email, password=password)
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "Wrong email or password." in body
@@ -116,12 +103,13 @@ def test_logout_is_post_only(user_client):
 
 def test_login_clears_the_previous_session(client):
     register(client)
-    logout(client)
+    log_out(client)
     with client.session_transaction() as session:
-        session["planted"] = "by someone else"
-    login(client)
+        session["planted"] = "by an attacker before login"
+    log_in(client)
     with client.session_transaction() as session:
         assert "planted" not in session
+        assert "_user_id" in session
 
 
 def test_dashboard_requires_login(client):
@@ -132,8 +120,8 @@ def test_dashboard_requires_login(client):
 
 def test_login_follows_a_safe_next(client):
     register(client)
-    logout(client)
-    assert login(client, next_path="/dashboard?x=1").location == "/dashboard?x=1"
+    log_out(client)
+    assert log_in(client, next_path="/dashboard?x=1").location == "/dashboard?x=1"
 
 
 @pytest.mark.parametrize(
@@ -154,8 +142,8 @@ def test_login_follows_a_safe_next(client):
 )
 def test_unsafe_next_is_ignored(client, target):
     register(client)
-    logout(client)
-    response = login(client, next_path=quote(target, safe=""))
+    log_out(client)
+    response = log_in(client, next_path=quote(target, safe=""))
     assert response.status_code == 302
     assert response.location == "/dashboard"
 

@@ -6,11 +6,10 @@ import pytest
 
 from app.cronofy import errors
 from app.cronofy.budget import background_calls, budget_for
-from tests.conftest import built_app, unavailable
-from tests.helpers import connect, csrf_token, register, sync_copy
-from tests.live import RedisServer, free_port
-from tests.test_agenda import CALENDARS
-from tests.test_events import WORK_EVENTS_URL, connection_id
+from tests.conftest import built_app, mocked_cronofy_app
+from tests.cronofy_data import CALENDARS, WORK_EVENTS_URL
+from tests.helpers import connect, connection_id, csrf_token, register, sync_copy
+from tests.live import free_port
 
 QUICK = {"CRONOFY_BUDGET_WAIT": 0.05, "CRONOFY_BUDGET_BACKGROUND_WAIT": 0.05}
 
@@ -39,13 +38,7 @@ def test_people_may_use_it_all_and_background_work_leaves_a_fifth(database_url, 
 
 
 def test_an_empty_budget_answers_a_person_at_once_and_calls_nobody(database_url, cronofy, clock):
-    with built_app(
-        database_url,
-        CRONOFY_BUDGET="4 per minute",
-        CRONOFY_APP_URL="https://app.cronofy.test",
-        CRONOFY_API_URL="https://api.cronofy.test",
-        **QUICK,
-    ) as app:
+    with mocked_cronofy_app(database_url, CRONOFY_BUDGET="4 per minute", **QUICK) as app:
         client = app.test_client()
         register(client)
         connect(client, cronofy)  # spends one unit: the account's time zone
@@ -64,19 +57,14 @@ def test_an_empty_budget_answers_a_person_at_once_and_calls_nobody(database_url,
         assert not [c for c in cronofy.calls if c.request.url.startswith(WORK_EVENTS_URL)]
 
 
-def test_processes_share_the_budget_through_redis(database_url):
-    try:
-        server = RedisServer()
-    except FileNotFoundError as exc:
-        unavailable(f"{exc}: the budget test starts its own Redis")
-    with server:
-        settings = {"CRONOFY_BUDGET": "6 per minute", "RATELIMIT_STORAGE_URI": server.url, **QUICK}
-        with (
-            built_app(database_url, **settings) as one,
-            built_app(database_url, **settings) as two,
-        ):
-            first, second = budget_for(one), budget_for(two)  # as two processes would
-            assert spend(first, 4) + spend(second, 4) == 6
+def test_processes_share_the_budget_through_redis(database_url, own_redis):
+    settings = {"CRONOFY_BUDGET": "6 per minute", "RATELIMIT_STORAGE_URI": own_redis.url, **QUICK}
+    with (
+        built_app(database_url, **settings) as one,
+        built_app(database_url, **settings) as two,
+    ):
+        first, second = budget_for(one), budget_for(two)  # as two processes would
+        assert spend(first, 4) + spend(second, 4) == 6
 
 
 def test_a_budget_store_that_is_down_counts_in_memory(database_url, caplog):

@@ -10,7 +10,6 @@ import re
 import runpy
 import threading
 from datetime import timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import parse_qsl, urlsplit
 
@@ -33,9 +32,9 @@ from tests.helpers import (
     connect,
 )
 from tests.jobs import Jobs
+from tests.live import ROOT
 from tests.visitor import Visitor
 
-ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = {"code": "hostile-code-5f0e", "state": "hostile-state-9c1d"}
 
 
@@ -100,10 +99,7 @@ def test_the_whole_flow_logs_no_secret(database_url, sandbox, caplog):
     with served_with_sandbox(database_url, sandbox, CRONOFY_TIMEOUT=(1, 0.3)) as live:
         app, base = live.app, live.url
         visitor = Visitor()
-        visitor.get(f"{base}/auth/register")
-        visitor.press(
-            "Create account", email="grace@example.com", password=PASSWORD, confirm=PASSWORD
-        )
+        visitor.register(base, "grace@example.com")
 
         def connect(expected: str, **allow: str) -> None:
             visitor.get(f"{base}/dashboard")

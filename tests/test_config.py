@@ -5,42 +5,8 @@ from limits import parse_many
 
 from app import create_app
 from config import Config, ConfigError, ProductionConfig, cronofy_hosts, load_config
-
-# Every setting read from the environment.
-SETTINGS = (
-    "SECRET_KEY",
-    "DATABASE_URL",
-    "CRONOFY_CLIENT_ID",
-    "CRONOFY_CLIENT_SECRET",
-    "CRONOFY_DATA_CENTER",
-    "CRONOFY_APP_URL",
-    "CRONOFY_API_URL",
-    "CRONOFY_REDIRECT_URI",
-    "CRONOFY_SCOPE",
-    "APP_CONFIG",
-    "TOKEN_ENCRYPTION_KEYS",
-    "PORT",
-    "TASK_QUEUE_URL",
-    "TASK_QUEUE_NAME",
-    "CRONOFY_SYNC_MAX_AGE",
-    "CRONOFY_SYNC_LEASE",
-    "CRONOFY_SYNC_FULL_EVERY",
-    "CRONOFY_SYNC_AGAIN_AFTER",
-    "WORKER_THREADS",
-    "CRONOFY_BUDGET",
-    "CRONOFY_BUDGET_STORAGE_URI",
-    "CRONOFY_NOTIFICATION_URL",
-    "CRONOFY_PREVIOUS_CLIENT_SECRET",
-)
-
-
-@pytest.fixture
-def clean_env(monkeypatch, tmp_path):
-    for name in SETTINGS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("config.INSTANCE_DIR", tmp_path)
-    monkeypatch.setattr("config._load_dotenv", lambda: None)
-    return monkeypatch
+from tests.conftest import CONFIG_SETTINGS
+from tests.live import ROOT
 
 
 @pytest.mark.parametrize(
@@ -219,8 +185,6 @@ def test_development_limits_are_ten_times_looser_than_productions(clean_env, set
 
 
 def test_env_example_lists_every_setting():
-    from pathlib import Path
-
-    text = (Path(__file__).parent.parent / ".env.example").read_text()
-    for name in SETTINGS:
+    text = (ROOT / ".env.example").read_text()
+    for name in CONFIG_SETTINGS:
         assert f"{name}=" in text, name

@@ -5,37 +5,29 @@ from urllib.parse import parse_qs
 
 import pytest
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection
+from tests.cronofy_data import ACCOUNT_ID, ACCOUNT_URL, TOKEN_URL, token_response
 from tests.helpers import (
-    ACCOUNT_ID,
-    ACCOUNT_URL,
-    PASSWORD,
-    TOKEN_URL,
     connect,
-    csrf_token,
+    flashed,
+    forget_flashes,
+    log_in,
     mock_account,
+    post_form,
     register,
+    rows,
     start_connect,
     sync_copy,
-    token_response,
 )
 
 CALLBACK = "http://localhost/auth/cronofy/callback"
 
 
 def connections(app) -> list[CronofyConnection]:
-    with app.app_context():
-        rows = db.session.scalars(select(CronofyConnection).order_by(CronofyConnection.id)).all()
-        db.session.expunge_all()
-        return list(rows)
-
-
-def flashed(client) -> list[tuple[str, str]]:
-    with client.session_transaction() as session:
-        return list(session.get("_flashes", []))
+    return rows(app, CronofyConnection)
 
 
 def test_connect_redirects_to_the_authorization_page(user_client):
@@ -64,7 +56,7 @@ def test_connect_is_post_only_and_needs_csrf(user_client):
 
 
 def test_connect_requires_login(client):
-    response = client.post("/auth/cronofy/connect", data={"csrf_token": csrf_token(client)})
+    response = post_form(client, "/auth/cronofy/connect")
     assert response.status_code == 302
     assert response.location.startswith("/auth/login")
 
@@ -301,8 +293,7 @@ def test_token_exchange_failures_keep_what_was_stored(
     app, user_client, cronofy, caplog, mock, message, log
 ):
     connect(user_client, cronofy)  # an earlier connection, which must survive
-    with user_client.session_transaction() as session:
-        session.pop("_flashes", None)
+    forget_flashes(user_client)
     before = [(c.account_id, c.access_token, c.refresh_token) for c in connections(app)]
 
     state = start_connect(user_client)["state"]
@@ -335,10 +326,7 @@ def test_session_lost_before_the_callback(app, client, cronofy):
     client.delete_cookie("session")
     response = client.get(f"/auth/cronofy/callback?code=abc&state={state}")
     assert response.location == "/auth/login?next=/dashboard"
-    response = client.post(
-        "/auth/login?next=%2Fdashboard",
-        data={"email": "ada@example.com", "password": PASSWORD, "csrf_token": csrf_token(client)},
-    )
+    response = log_in(client, next_path="%2Fdashboard")
     assert response.location == "/dashboard"
     assert "Connect calendar" in client.get("/dashboard").get_data(as_text=True)
     assert connections(app) == []
@@ -391,8 +379,7 @@ def test_pressing_connect_again_and_again_keeps_the_session_small(
     assert cookie is not None and len(cookie.value) < 2000
     old = user_client.get(f"/auth/cronofy/callback?code=the-code&state={states[0]}")
     assert old.status_code == 302
-    with user_client.session_transaction() as session:
-        assert (
-            "error",
-            "That authorization link has expired or was already used. Please connect again.",
-        ) in session["_flashes"]
+    assert (
+        "error",
+        "That authorization link has expired or was already used. Please connect again.",
+    ) in flashed(user_client)

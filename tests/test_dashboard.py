@@ -1,4 +1,9 @@
-"""The dashboard: calendars by profile, token refresh on the way, and upstream failures."""
+"""The dashboard: calendars by profile, token refresh on the way, and upstream failures.
+
+Most tests here use `calendars_only_user`: with only `list_calendars` granted, the dashboard
+fetches calendars alone. These tests are about calendars and the token lifecycle (the agenda
+and profiles: test_agenda.py).
+"""
 
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
@@ -13,67 +18,9 @@ from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection
 from app.sync.tasks import request_sync
 from tests.clock import Clock
-from tests.helpers import CALENDARS_URL, TOKEN_URL, connect, csrf_token
+from tests.cronofy_data import CALENDARS_URL, TOKEN_URL, TWO_PROFILES_CALENDARS
+from tests.helpers import TRY_AGAIN, bearer, connect, csrf_token, synced_view, the_connection
 from tests.jobs import Jobs
-
-CALENDARS = {
-    "sub": "acc_5ba21743f408617d1269ea1e",
-    "calendars": [
-        {
-            "provider_name": "google",
-            "profile_id": "pro_1",
-            "profile_name": "ada@example.com",
-            "calendar_id": "cal_1",
-            "calendar_name": "Team holidays",
-            "calendar_readonly": True,
-            "calendar_deleted": False,
-            "calendar_primary": False,
-            "permission_level": "sandbox",
-        },
-        {
-            "provider_name": "google",
-            "profile_id": "pro_1",
-            "profile_name": "ada@example.com",
-            "calendar_id": "cal_2",
-            "calendar_name": "Work",
-            "calendar_readonly": False,
-            "calendar_deleted": False,
-            "calendar_primary": True,
-            "some_future_field": {"ignored": True},
-        },
-        {
-            "provider_name": "google",
-            "profile_id": "pro_1",
-            "profile_name": "ada@example.com",
-            "calendar_id": "cal_3",
-            "calendar_name": "Old projects",
-            "calendar_readonly": False,
-            "calendar_deleted": True,
-            "calendar_primary": False,
-        },
-        {
-            "provider_name": "apple",
-            "profile_id": "pro_2",
-            "profile_name": "ada@icloud.com",
-            "calendar_id": "cal_4",
-            "calendar_name": "Family",
-            "calendar_readonly": False,
-            "calendar_deleted": False,
-            "calendar_primary": True,
-        },
-    ],
-}
-
-
-def bearer(token: str):
-    return [matchers.header_matcher({"Authorization": f"Bearer {token}"})]
-
-
-def the_connection(app) -> CronofyConnection:
-    with app.app_context():
-        row = db.session.scalars(select(CronofyConnection)).one()
-        db.session.expunge(row)
-        return row
 
 
 def expire_token(clock: Clock) -> None:
@@ -81,26 +28,8 @@ def expire_token(clock: Clock) -> None:
     clock.advance(3600)
 
 
-def view(client):
-    """The dashboard, after the waiting sync ran (as a worker would) with the mocks given."""
-    Jobs().run()
-    return client.get("/dashboard")
-
-
-@pytest.fixture
-def connected(app, user_client, cronofy):
-    """A logged-in client with one Cronofy connection (tokens access-1 / refresh-1).
-
-    Only `list_calendars` is granted, so the dashboard fetches calendars alone: these tests
-    are about calendars and the token lifecycle (the agenda and profiles: test_agenda.py).
-    """
-    connect(user_client, cronofy, scope="list_calendars")
-    cronofy.calls.reset()
-    return user_client
-
-
 def test_empty_state(user_client):
-    page = view(user_client).get_data(as_text=True)
+    page = synced_view(user_client).get_data(as_text=True)
     assert "No calendar connected yet" in page
     assert 'action="/auth/cronofy/connect"' in page
 
@@ -117,9 +46,9 @@ def test_landing_page_explains_what_is_shared(app):
     assert "What connecting a calendar shares" in page
 
 
-def test_calendars_grouped_by_profile(connected, cronofy):
-    cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-1"))
-    response = view(connected)
+def test_calendars_grouped_by_profile(calendars_only_user, cronofy):
+    cronofy.get(CALENDARS_URL, json=TWO_PROFILES_CALENDARS, match=bearer("access-1"))
+    response = synced_view(calendars_only_user)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     # Each profile with its provider's name, then its calendars in the model's order
@@ -135,7 +64,7 @@ def test_calendars_grouped_by_profile(connected, cronofy):
     assert len(cronofy.calls) == 1
 
 
-def test_expired_token_is_refreshed_before_the_call(app, connected, cronofy, clock):
+def test_expired_token_is_refreshed_before_the_call(app, calendars_only_user, cronofy, clock):
     expire_token(clock)
     cronofy.post(
         TOKEN_URL,
@@ -158,8 +87,8 @@ def test_expired_token_is_refreshed_before_the_call(app, connected, cronofy, clo
             )
         ],
     )
-    cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-2"))
-    assert view(connected).status_code == 200
+    cronofy.get(CALENDARS_URL, json=TWO_PROFILES_CALENDARS, match=bearer("access-2"))
+    assert synced_view(calendars_only_user).status_code == 200
     assert "Authorization" not in cronofy.calls[0].request.headers
     row = the_connection(app)
     assert (row.access_token, row.refresh_token) == ("access-2", "refresh-2")
@@ -167,49 +96,55 @@ def test_expired_token_is_refreshed_before_the_call(app, connected, cronofy, clo
     assert row.scope == "read_account list_calendars"
 
 
-def test_a_token_is_refreshed_inside_the_leeway_and_not_before(app, connected, cronofy, clock):
+def test_a_token_is_refreshed_inside_the_leeway_and_not_before(
+    app, calendars_only_user, cronofy, clock
+):
     """Stored at connect time with an hour to live; refreshed once 60 s or less are left."""
-    cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-1"))
+    cronofy.get(CALENDARS_URL, json=TWO_PROFILES_CALENDARS, match=bearer("access-1"))
     clock.advance(3600 - 61)
-    view(connected)
+    synced_view(calendars_only_user)
     clock.advance(1)  # exactly the leeway left
     cronofy.post(TOKEN_URL, json={"access_token": "access-2", "expires_in": 3600})
-    cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-2"))
+    cronofy.get(CALENDARS_URL, json=TWO_PROFILES_CALENDARS, match=bearer("access-2"))
     with app.app_context():
         request_sync([the_connection(app).id])  # the daily read, say
     Jobs().run()
     assert [c.request.url for c in cronofy.calls] == [CALENDARS_URL, TOKEN_URL, CALENDARS_URL]
 
 
-def test_a_refresh_without_a_new_refresh_token_keeps_the_old_one(app, connected, cronofy, clock):
+def test_a_refresh_without_a_new_refresh_token_keeps_the_old_one(
+    app, calendars_only_user, cronofy, clock
+):
     expire_token(clock)
     cronofy.post(TOKEN_URL, json={"access_token": "access-2", "expires_in": 3600})
-    cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-2"))
-    view(connected)
+    cronofy.get(CALENDARS_URL, json=TWO_PROFILES_CALENDARS, match=bearer("access-2"))
+    synced_view(calendars_only_user)
     row = the_connection(app)
     assert (row.access_token, row.refresh_token) == ("access-2", "refresh-1")
 
 
-def test_a_401_refreshes_once_and_retries_once(app, connected, cronofy):
+def test_a_401_refreshes_once_and_retries_once(app, calendars_only_user, cronofy):
     cronofy.get(CALENDARS_URL, status=401, match=bearer("access-1"))
     cronofy.post(
         TOKEN_URL,
         json={"access_token": "access-2", "refresh_token": "refresh-2", "expires_in": 3600},
     )
-    cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-2"))
-    page = view(connected).get_data(as_text=True)
+    cronofy.get(CALENDARS_URL, json=TWO_PROFILES_CALENDARS, match=bearer("access-2"))
+    page = synced_view(calendars_only_user).get_data(as_text=True)
     assert "Work" in page
     assert [c.request.url for c in cronofy.calls] == [CALENDARS_URL, TOKEN_URL, CALENDARS_URL]
     assert the_connection(app).refresh_token == "refresh-2"
 
 
-def test_a_401_that_survives_the_refresh_is_shown_not_retried_again(app, connected, cronofy):
+def test_a_401_that_survives_the_refresh_is_shown_not_retried_again(
+    app, calendars_only_user, cronofy
+):
     cronofy.get(CALENDARS_URL, status=401)
     cronofy.post(
         TOKEN_URL,
         json={"access_token": "access-2", "refresh_token": "refresh-2", "expires_in": 3600},
     )
-    response = view(connected)
+    response = synced_view(calendars_only_user)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Cronofy did not accept this connection&#39;s access" in page
@@ -218,10 +153,12 @@ def test_a_401_that_survives_the_refresh_is_shown_not_retried_again(app, connect
     assert the_connection(app).status is ConnectionStatus.ACTIVE
 
 
-def test_a_refused_refresh_marks_the_connection_for_reconnecting(app, connected, cronofy, clock):
+def test_a_refused_refresh_marks_the_connection_for_reconnecting(
+    app, calendars_only_user, cronofy, clock
+):
     expire_token(clock)
     cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
-    page = view(connected).get_data(as_text=True)
+    page = synced_view(calendars_only_user).get_data(as_text=True)
     assert "Needs reconnecting" in page
     assert "Reconnect" in page
     row = the_connection(app)
@@ -230,21 +167,20 @@ def test_a_refused_refresh_marks_the_connection_for_reconnecting(app, connected,
 
     # No further calls while it needs reconnecting.
     cronofy.calls.reset()
-    view(connected)
+    synced_view(calendars_only_user)
     assert len(cronofy.calls) == 0
 
 
-def test_reconnecting_restores_the_connection(app, connected, cronofy, clock):
+def test_reconnecting_restores_the_connection(app, calendars_only_user, cronofy, clock):
     expire_token(clock)
     cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
-    view(connected)
-    connect(connected, cronofy, access_token="access-9", refresh_token="refresh-9")
+    synced_view(calendars_only_user)
+    connect(calendars_only_user, cronofy, access_token="access-9", refresh_token="refresh-9")
     row = the_connection(app)
     assert row.status is ConnectionStatus.ACTIVE
     assert row.refresh_token == "refresh-9"
 
 
-TRY_AGAIN = "Reload this page in a minute to try again."
 UNAVAILABLE = f"Its calendars could not be loaded yet. Cronofy is not answering. {TRY_AGAIN}"
 FAILED = (
     f"Its calendars could not be loaded yet. Cronofy could not complete the request. {TRY_AGAIN}"
@@ -291,10 +227,10 @@ UNREADABLE = f"Cronofy sent an answer this app could not read. {TRY_AGAIN}"
     ],
 )
 def test_upstream_failures_show_a_message_and_keep_the_connection(
-    app, connected, cronofy, caplog, mock, message, log
+    app, calendars_only_user, cronofy, caplog, mock, message, log
 ):
     cronofy.get(CALENDARS_URL, **mock)
-    response = view(connected)
+    response = synced_view(calendars_only_user)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True).replace("&#39;", "'")
     assert log in caplog.text
@@ -306,17 +242,17 @@ def test_upstream_failures_show_a_message_and_keep_the_connection(
     )
 
 
-def test_a_missing_scope_offers_to_reconnect_with_it(connected, cronofy):
+def test_a_missing_scope_offers_to_reconnect_with_it(calendars_only_user, cronofy):
     cronofy.get(CALENDARS_URL, status=403)
-    page = view(connected).get_data(as_text=True)
+    page = synced_view(calendars_only_user).get_data(as_text=True)
     assert 'name="scope" value="list_calendars"' in page
     assert "Reconnect with this permission" in page
 
 
-def test_reconnecting_with_a_scope_asks_for_it_too(connected):
-    response = connected.post(
+def test_reconnecting_with_a_scope_asks_for_it_too(calendars_only_user):
+    response = calendars_only_user.post(
         "/auth/cronofy/connect",
-        data={"csrf_token": csrf_token(connected), "scope": "read_free_busy"},
+        data={"csrf_token": csrf_token(calendars_only_user), "scope": "read_free_busy"},
     )
     query = dict(parse_qsl(urlsplit(response.location).query))
     assert query["scope"] == (
@@ -324,15 +260,17 @@ def test_reconnecting_with_a_scope_asks_for_it_too(connected):
     )
 
 
-def test_an_unknown_scope_is_refused(connected):
-    response = connected.post(
+def test_an_unknown_scope_is_refused(calendars_only_user):
+    response = calendars_only_user.post(
         "/auth/cronofy/connect",
-        data={"csrf_token": csrf_token(connected), "scope": "admin everything"},
+        data={"csrf_token": csrf_token(calendars_only_user), "scope": "admin everything"},
     )
     assert response.status_code == 400
 
 
-def test_a_slow_refresh_elsewhere_is_waited_for_boundedly(app, connected, cronofy, clock):
+def test_a_slow_refresh_elsewhere_is_waited_for_boundedly(
+    app, calendars_only_user, cronofy, clock
+):
     """If another request holds the refresh lock too long, this one gives up with a message."""
     from app.cronofy import tokens
 
@@ -341,7 +279,7 @@ def test_a_slow_refresh_elsewhere_is_waited_for_boundedly(app, connected, cronof
     connection_id = the_connection(app).id
     lock = tokens._process_lock(connection_id)
     with lock:
-        page = view(connected).get_data(as_text=True)
+        page = synced_view(calendars_only_user).get_data(as_text=True)
     assert f"The connection was busy. {TRY_AGAIN}" in page
     assert len(cronofy.calls) == 0
     assert the_connection(app).refresh_token == "refresh-1"
@@ -351,10 +289,10 @@ def test_a_slow_refresh_elsewhere_is_waited_for_boundedly(app, connected, cronof
     "mock",
     [{"status": 503}, {"body": requests.ReadTimeout("slow")}, {"status": 200, "body": "x"}],
 )
-def test_refresh_failures_keep_the_tokens(app, connected, cronofy, mock, clock):
+def test_refresh_failures_keep_the_tokens(app, calendars_only_user, cronofy, mock, clock):
     expire_token(clock)
     cronofy.post(TOKEN_URL, **mock)
-    response = view(connected)
+    response = synced_view(calendars_only_user)
     assert response.status_code == 200
     row = the_connection(app)
     assert (row.access_token, row.refresh_token, row.status) == (
@@ -366,7 +304,7 @@ def test_refresh_failures_keep_the_tokens(app, connected, cronofy, mock, clock):
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_row_locked_elsewhere_is_waited_for_boundedly(
-    app, connected, cronofy, database_url, clock
+    app, calendars_only_user, cronofy, database_url, clock
 ):
     """Another process holding the row lock (mid-refresh) makes the sync give up in time.
 
@@ -377,7 +315,7 @@ def test_a_row_locked_elsewhere_is_waited_for_boundedly(
     other_process = create_engine(database_url)
     with other_process.connect() as conn, conn.begin():
         conn.execute(select(CronofyConnection).with_for_update())
-        page = view(connected).get_data(as_text=True)
+        page = synced_view(calendars_only_user).get_data(as_text=True)
     other_process.dispose()
     assert "Syncing your calendars…" in page
     assert len(cronofy.calls) == 0
@@ -385,7 +323,9 @@ def test_a_row_locked_elsewhere_is_waited_for_boundedly(
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_invalid_grant_after_someone_else_rotated_uses_their_token(app, connected, cronofy, clock):
+def test_invalid_grant_after_someone_else_rotated_uses_their_token(
+    app, calendars_only_user, cronofy, clock
+):
     """A refresh that loses a race it could not see (no shared lock) re-reads the row.
 
     SQLite only: the other writer must be able to write while this request holds its lock,
@@ -406,8 +346,8 @@ def test_invalid_grant_after_someone_else_rotated_uses_their_token(app, connecte
         return 400, {}, '{"error": "invalid_grant"}'
 
     cronofy.add_callback("POST", TOKEN_URL, callback=rotated_elsewhere)
-    cronofy.get(CALENDARS_URL, json=CALENDARS, match=bearer("access-other"))
-    page = view(connected).get_data(as_text=True)
+    cronofy.get(CALENDARS_URL, json=TWO_PROFILES_CALENDARS, match=bearer("access-other"))
+    page = synced_view(calendars_only_user).get_data(as_text=True)
     assert "Needs reconnecting" not in page
     assert "Work" in page
     row = the_connection(app)

@@ -1,13 +1,13 @@
 """What the dashboard shows, as a function of plain data: no app, no database, no HTTP.
 
-Each test builds `ConnectionCopy` values by hand (as app/sync/copy.py reads them) and looks
-at the view values the model returns. The pages' own tests (test_dashboard.py,
-test_agenda.py, test_events.py) check that the templates show these values.
+Each test builds `ConnectionCopy` values by hand (as app/sync/copy.py reads them, from
+Cronofy's shapes in tests/cronofy_data.py) and looks at the view values the model returns.
+The pages' own tests (test_dashboard.py, test_agenda.py, test_events.py) check that the
+templates show these values.
 """
 
 import dataclasses
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,69 +24,25 @@ from app.models import DataSet
 from app.sync.copy import ConnectionCopy, Part
 from app.sync.outcomes import Failure
 from tests.clock import AWKWARD_INSTANTS, parse_instant
+from tests.cronofy_data import (
+    HOLIDAYS,
+    TWO_PROFILES_CALENDARS,
+    TZ,
+    WORK,
+    calendar,
+    created_here_and_elsewhere,
+    cronofy_time,
+    event,
+    profile,
+)
+from tests.helpers import TRY_AGAIN
 
 NOW = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)  # Tuesday 10 March, 12:00 in Tokyo
-TZ = "Asia/Tokyo"  # UTC+9 all year
 TODAY = date(2026, 3, 10)
 SYNCED = NOW - timedelta(minutes=5)
 ALL_SCOPES = frozenset(
     {"read_account", "list_calendars", "read_events", "create_event", "delete_event"}
 )
-TRY_AGAIN = "Reload this page in a minute to try again."
-
-
-def calendar(
-    calendar_id: str,
-    name: str,
-    *,
-    profile: str = "pro_1",
-    profile_name: str = "ada@example.com",
-    provider: str = "google",
-    primary: bool = False,
-    readonly: bool = False,
-    deleted: bool = False,
-) -> dict[str, Any]:
-    """One calendar as Cronofy lists it."""
-    return {
-        "provider_name": provider,
-        "profile_id": profile,
-        "profile_name": profile_name,
-        "calendar_id": calendar_id,
-        "calendar_name": name,
-        "calendar_readonly": readonly,
-        "calendar_deleted": deleted,
-        "calendar_primary": primary,
-    }
-
-
-def profile(
-    profile_id: str = "pro_1",
-    *,
-    connected: bool = True,
-    relink: Any = None,
-    name: str = "ada@example.com",
-    provider: str = "google",
-) -> dict[str, Any]:
-    """One profile as Cronofy's /v1/profiles describes it."""
-    raw = {
-        "provider_name": provider,
-        "profile_id": profile_id,
-        "profile_name": name,
-        "profile_connected": connected,
-    }
-    if relink is not None:
-        raw["profile_relink_url"] = relink
-    return raw
-
-
-def local(day: date, hour: int, minute: int = 0, zone: str = TZ) -> str:
-    """A wall-clock time in `zone`, written as Cronofy does: UTC, with a Z."""
-    moment = datetime.combine(day, time(hour, minute), ZoneInfo(zone)).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def event(summary: str, start: str, end: str, calendar_id: str = "cal_work", **extra) -> dict:
-    return {"calendar_id": calendar_id, "summary": summary, "start": start, "end": end, **extra}
 
 
 def events(*found: dict, start: datetime = NOW - timedelta(days=1), days: int = 62) -> dict:
@@ -96,10 +52,6 @@ def events(*found: dict, start: datetime = NOW - timedelta(days=1), days: int = 
         "to": (start + timedelta(days=days)).isoformat(),
         "events": list(found),
     }
-
-
-WORK = calendar("cal_work", "Work", primary=True)
-HOLIDAYS = calendar("cal_holidays", "Team holidays", readonly=True)
 
 
 def copy(
@@ -161,7 +113,9 @@ def test_view_values_are_frozen_and_hold_tuples():
         assert value.__dataclass_params__.frozen, value
         for field in dataclasses.fields(value):
             assert not str(field.type).startswith(("list", "dict", "set")), (value, field)
-    page = overview(copy(agenda=events(event("Stand-up", local(TODAY, 9), local(TODAY, 10)))))
+    page = overview(
+        copy(agenda=events(event("Stand-up", cronofy_time(TODAY, 9), cronofy_time(TODAY, 10))))
+    )
     with pytest.raises(dataclasses.FrozenInstanceError):
         page.connections[0].profiles[0].connected = False
     assert isinstance(page.days[0].events, tuple)
@@ -174,17 +128,7 @@ def test_calendars_are_grouped_by_profile_primary_first_and_deleted_ones_hidden(
     view = the_view(
         copy(
             calendars=[
-                calendar("cal_1", "Team holidays", readonly=True),
-                calendar("cal_2", "Work", primary=True),
-                calendar("cal_3", "Old projects", deleted=True),
-                calendar(
-                    "cal_4",
-                    "Family",
-                    profile="pro_2",
-                    profile_name="ada@icloud.com",
-                    provider="apple",
-                    primary=True,
-                ),
+                *TWO_PROFILES_CALENDARS["calendars"],
                 calendar(
                     "cal_5",
                     "birthdays",
@@ -468,9 +412,9 @@ def test_events_land_on_their_local_days_sorted_all_day_first():
     page = overview(
         copy(
             agenda=events(
-                event("Stand-up", local(TODAY, 9), local(TODAY, 9, 15)),
-                event("Breakfast", local(TODAY, 8), local(TODAY, 8, 30)),
-                event("Another stand-up", local(TODAY, 9), local(TODAY, 9, 30)),
+                event("Stand-up", cronofy_time(TODAY, 9), cronofy_time(TODAY, 9, 15)),
+                event("Breakfast", cronofy_time(TODAY, 8), cronofy_time(TODAY, 8, 30)),
+                event("Another stand-up", cronofy_time(TODAY, 9), cronofy_time(TODAY, 9, 30)),
                 event("Away", TODAY.isoformat(), (TODAY + timedelta(days=1)).isoformat()),
                 # 23:30 UTC on the 10th is 08:30 on the 11th in Tokyo.
                 event("Early review", "2026-03-10T23:30:00Z", "2026-03-11T00:00:00Z"),
@@ -514,7 +458,11 @@ def test_a_multi_day_event_is_listed_once_on_the_first_shown_day_it_covers():
 def test_an_event_past_midnight_stays_on_the_day_it_starts():
     day, next_day = TODAY + timedelta(days=3), TODAY + timedelta(days=4)
     page = overview(
-        copy(agenda=events(event("Late call", local(day, 23, 30), local(next_day, 0, 30))))
+        copy(
+            agenda=events(
+                event("Late call", cronofy_time(day, 23, 30), cronofy_time(next_day, 0, 30))
+            )
+        )
     )
     [late] = page.days[3].events
     assert late.multi_day and not late.all_day
@@ -526,8 +474,10 @@ def test_an_event_ending_at_midnight_covers_only_its_day():
     page = overview(
         copy(
             agenda=events(
-                event("Evening", local(TODAY, 22), local(TODAY + timedelta(days=1), 0)),
-                event("Instant", local(TODAY, 12), local(TODAY, 12)),
+                event(
+                    "Evening", cronofy_time(TODAY, 22), cronofy_time(TODAY + timedelta(days=1), 0)
+                ),
+                event("Instant", cronofy_time(TODAY, 12), cronofy_time(TODAY, 12)),
             )
         )
     )
@@ -541,11 +491,17 @@ def test_events_outside_the_seven_days_are_left_out():
     page = overview(
         copy(
             agenda=events(
-                event("Yesterday", local(TODAY - timedelta(days=1), 9), local(TODAY, 0)),
+                event(
+                    "Yesterday", cronofy_time(TODAY - timedelta(days=1), 9), cronofy_time(TODAY, 0)
+                ),
                 event("Last week", "2026-03-02", "2026-03-10"),  # ends as today starts
                 # Until midnight as the seventh day ends: on the seventh day only.
-                event("Day seven", local(last, 23), local(last + timedelta(days=1), 0)),
-                event("Day eight", local(last + timedelta(days=1), 0), local(eighth, 1)),
+                event(
+                    "Day seven", cronofy_time(last, 23), cronofy_time(last + timedelta(days=1), 0)
+                ),
+                event(
+                    "Day eight", cronofy_time(last + timedelta(days=1), 0), cronofy_time(eighth, 1)
+                ),
                 event("Next month", "2026-04-01", "2026-04-02"),
             )
         )
@@ -557,10 +513,10 @@ def test_deleted_and_unreadable_events_are_left_out():
     page = overview(
         copy(
             agenda=events(
-                event("Kept", local(TODAY, 9), local(TODAY, 10)),
-                event("Deleted", local(TODAY, 9), local(TODAY, 10), deleted=True),
-                event("No end", local(TODAY, 9), ""),
-                event("Mixed", TODAY.isoformat(), local(TODAY, 10)),
+                event("Kept", cronofy_time(TODAY, 9), cronofy_time(TODAY, 10)),
+                event("Deleted", cronofy_time(TODAY, 9), cronofy_time(TODAY, 10), deleted=True),
+                event("No end", cronofy_time(TODAY, 9), ""),
+                event("Mixed", TODAY.isoformat(), cronofy_time(TODAY, 10)),
                 event("Garbled", "yesterday", "today"),
                 "not an event",
             )
@@ -579,7 +535,9 @@ def test_localized_and_naive_times_are_read_too():
                     {"time": "2026-03-10T02:00:00Z", "tzid": TZ},
                 ),
                 event("Naive", "2026-03-10T03:00:00", "2026-03-10T04:00:00"),  # UTC
-                event("", local(TODAY, 20), local(TODAY, 21), calendar_id="cal_gone"),
+                event(
+                    "", cronofy_time(TODAY, 20), cronofy_time(TODAY, 21), calendar_id="cal_gone"
+                ),
             )
         )
     )
@@ -614,7 +572,8 @@ def test_a_connection_that_cannot_read_events_does_not_make_days_unknown():
 
 def test_an_ended_connections_events_are_not_shown():
     ended = copy(
-        needs_reconnect=True, agenda=events(event("Gone", local(TODAY, 9), local(TODAY, 10)))
+        needs_reconnect=True,
+        agenda=events(event("Gone", cronofy_time(TODAY, 9), cronofy_time(TODAY, 10))),
     )
     assert [d.events for d in overview(ended).days] == [()] * 7
 
@@ -629,7 +588,11 @@ def test_days_with_a_clock_change_keep_their_events_at_their_wall_clock_times(zo
     first = now.astimezone(ZoneInfo(zone)).date()
     week = [first + timedelta(days=n) for n in range(7)]
     found = [
-        event(f"{label} {n}", local(d, hour, minute, zone), local(d, hour, minute + 20, zone))
+        event(
+            f"{label} {n}",
+            cronofy_time(d, hour, minute, zone),
+            cronofy_time(d, hour, minute + 20, zone),
+        )
         for n, d in enumerate(week)
         for label, hour, minute in (("Early", 0, 30), ("Morning", 9, 0), ("Late", 23, 30))
     ]
@@ -669,13 +632,15 @@ def test_events_take_their_calendars_colour_and_name():
         "ada@icloud.com",
         calendars=[calendar("cal_family", "Family", profile="pro_2")],
         profiles=[],
-        agenda=events(event("Dinner", local(TODAY, 19), local(TODAY, 20), "cal_family")),
+        agenda=events(
+            event("Dinner", cronofy_time(TODAY, 19), cronofy_time(TODAY, 20), "cal_family")
+        ),
     )
     page = overview(
         copy(
             agenda=events(
-                event("Stand-up", local(TODAY, 9), local(TODAY, 10)),
-                event("Stray", local(TODAY, 21), local(TODAY, 22), "cal_unknown"),
+                event("Stand-up", cronofy_time(TODAY, 9), cronofy_time(TODAY, 10)),
+                event("Stray", cronofy_time(TODAY, 21), cronofy_time(TODAY, 22), "cal_unknown"),
             )
         ),
         family,
@@ -698,8 +663,8 @@ def test_calendars_that_share_a_name_say_whose_they_are():
             calendar("cal_2", "Family", profile_name="ada@gmail.com"),
         ],
         agenda=events(
-            event("Stand-up", local(TODAY, 9), local(TODAY, 10), "cal_1"),
-            event("Dinner", local(TODAY, 19), local(TODAY, 20), "cal_2"),
+            event("Stand-up", cronofy_time(TODAY, 9), cronofy_time(TODAY, 10), "cal_1"),
+            event("Dinner", cronofy_time(TODAY, 19), cronofy_time(TODAY, 20), "cal_2"),
         ),
     )
     work = copy(
@@ -707,7 +672,7 @@ def test_calendars_that_share_a_name_say_whose_they_are():
         "ada@example.org",
         calendars=[calendar("cal_3", "work", profile="pro_9", profile_name="ada@example.org")],
         profiles=[],
-        agenda=events(event("Review", local(TODAY, 11), local(TODAY, 12), "cal_3")),
+        agenda=events(event("Review", cronofy_time(TODAY, 11), cronofy_time(TODAY, 12), "cal_3")),
     )
     page = overview(gmail, work)
     labels = [c.label for v in page.connections for c in v.calendars]
@@ -726,10 +691,13 @@ def test_calendars_that_share_a_name_say_whose_they_are():
 
 def test_events_created_here_are_marked_and_deletable_from_their_own_connection():
     found = events(
-        event("Made here", local(TODAY, 15), local(TODAY, 16), event_id="cc-mine"),
-        event("Made by another app user", local(TODAY, 17), local(TODAY, 18), event_id="cc-x"),
-        event("From the provider", local(TODAY, 19), local(TODAY, 20)),
-        event("Same id elsewhere", local(TODAY, 21), local(TODAY, 22), event_id="cc-theirs"),
+        *created_here_and_elsewhere(TODAY),
+        event(
+            "Same id elsewhere",
+            cronofy_time(TODAY, 21),
+            cronofy_time(TODAY, 22),
+            event_id="cc-theirs",
+        ),
     )
     created = [CreatedHere(7, 1, "cc-mine"), CreatedHere(8, 2, "cc-theirs")]
     page = overview(copy(agenda=found), created=created)
@@ -744,7 +712,9 @@ def test_events_created_here_are_marked_and_deletable_from_their_own_connection(
 
 
 def test_without_the_delete_scope_an_event_created_here_is_not_deletable():
-    found = events(event("Made here", local(TODAY, 15), local(TODAY, 16), event_id="cc-mine"))
+    found = events(
+        event("Made here", cronofy_time(TODAY, 15), cronofy_time(TODAY, 16), event_id="cc-mine")
+    )
     page = overview(
         copy(agenda=found, scopes=ALL_SCOPES - {"delete_event"}),
         created=[CreatedHere(7, 1, "cc-mine")],
@@ -812,6 +782,8 @@ def test_without_writable_calendars_each_connection_says_what_stops_it():
 
 
 def test_the_event_pages_and_the_dashboard_see_the_same_connections():
-    copies = [copy(agenda=events(event("Stand-up", local(TODAY, 9), local(TODAY, 10))))]
+    copies = [
+        copy(agenda=events(event("Stand-up", cronofy_time(TODAY, 9), cronofy_time(TODAY, 10))))
+    ]
     assert calendars_of(copies, TZ, NOW).connections == overview(*copies).connections
     assert connection_views(copies, ZoneInfo(TZ), NOW) == overview(*copies).connections

@@ -8,7 +8,6 @@ the drop answers 500 (/healthz 503), then the pool is replaced and views work ag
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -29,8 +28,8 @@ from tests.conftest import (
     served_with_sandbox,
     unavailable,
 )
-from tests.helpers import csrf_token, register
-from tests.live import drop_postgres_database, fresh_postgres_database
+from tests.helpers import log_in, register
+from tests.live import drop_postgres_database, fresh_postgres_database, wait_until
 from tests.visitor import Visitor, register_and_connect
 
 DATABASE = f"{POSTGRES_DATABASE}_drops"
@@ -65,10 +64,12 @@ def drop_connections() -> int:
                 text(f"SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) {others}"),
                 {"name": DATABASE},
             ).scalar_one()
-            deadline = time.monotonic() + 10
-            while conn.execute(text(f"SELECT count(*) {others}"), {"name": DATABASE}).scalar_one():
-                assert time.monotonic() < deadline, "the server did not end the connections"
-                time.sleep(0.01)
+            remaining = text(f"SELECT count(*) {others}")
+            wait_until(
+                lambda: not conn.execute(remaining, {"name": DATABASE}).scalar_one(),
+                "the server ending the connections",
+                every=0.01,
+            )
     finally:
         admin.dispose()
     return killed
@@ -84,8 +85,7 @@ def views(user: FlaskClient, visitor: FlaskClient) -> dict[str, Callable[[], int
     """The views a drop must not break, each returning its status."""
 
     def wrong_password() -> int:
-        data = {"email": "ada@example.com", "password": "wrong", "csrf_token": csrf_token(visitor)}
-        return visitor.post("/auth/login", data=data).status_code
+        return log_in(visitor, password="wrong").status_code
 
     return {
         "dashboard": lambda: user.get("/dashboard").status_code,

@@ -8,7 +8,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -19,6 +18,7 @@ from sandbox import defaults
 from sandbox.__main__ import _arguments
 from sandbox.state import DEFAULT_REDIRECT_URIS, SandboxState
 from sandbox.wsgi import settings_from_environment
+from tests.conftest import SANDBOX_SETTINGS
 from tests.live import ROOT
 
 # Settings that would move the sandbox or the app off their defaults.
@@ -29,22 +29,8 @@ MOVED_BY = (
     "CRONOFY_APP_URL",
     "CRONOFY_API_URL",
     "CRONOFY_NOTIFICATION_URL",
-    "SANDBOX_APP_PORT",
-    "SANDBOX_API_PORT",
-    "SANDBOX_CLIENT_ID",
-    "SANDBOX_CLIENT_SECRET",
-    "SANDBOX_REDIRECT_URIS",
-    "SANDBOX_STATE_FILE",
+    *SANDBOX_SETTINGS,
 )
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    for name in MOVED_BY:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("config.INSTANCE_DIR", tmp_path)
-    monkeypatch.setattr("config._load_dotenv", lambda: None)
-    return monkeypatch
 
 
 def test_the_published_values() -> None:

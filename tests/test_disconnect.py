@@ -3,28 +3,14 @@
 import pytest
 import requests
 from responses import matchers
-from sqlalchemy import func, select
 
-from app.extensions import db
 from app.models import CronofyConnection
-from tests.helpers import REVOKE_URL, connect, csrf_token, register
+from tests.cronofy_data import REVOKE_URL
+from tests.helpers import connect, connection_id, count_rows, disconnect, register
 
 
 def count_connections(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(CronofyConnection))
-
-
-def connection_id(app) -> int:
-    with app.app_context():
-        return db.session.scalars(select(CronofyConnection.id)).one()
-
-
-def disconnect(client, connection_id: int):
-    return client.post(
-        f"/auth/cronofy/connections/{connection_id}/disconnect",
-        data={"csrf_token": csrf_token(client)},
-    )
+    return count_rows(app, CronofyConnection)
 
 
 def test_disconnect_revokes_with_the_refresh_token(app, user_client, cronofy):

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.live import ROOT
+
 DOCUMENTS = sorted(
     [ROOT / "README.md", ROOT / "sandbox" / "README.md", *(ROOT / "docs").glob("*.md")]
 )

@@ -9,12 +9,17 @@ import requests
 from flask import Flask
 
 from app import create_app
-from tests.conftest import built_app, unavailable
-from tests.helpers import API_URL, APP_URL
-from tests.live import RedisServer, free_port
+from tests.conftest import (
+    built_app,
+    mocked_cronofy_app,
+    redis_of_its_own,
+    set_production_env,
+)
+from tests.cronofy_data import API_URL, APP_URL
+from tests.helpers import TESTING_KEY
+from tests.live import free_port
 
 STRONG_SECRET = "kV3p-9qLx_T2mZr8Wd4Yh7Bn1Cs6Fg0J-doctor"
-GOOD_KEY = "vWQ6IF0-kqsWbQjbx8yeVWbgrzRCN3Ks3h2JK-LNPzQ="
 
 
 def doctor(app: Flask, cronofy, *, hosts: Any = (200, 200), **config: Any):
@@ -99,7 +104,7 @@ def test_a_weak_secret_key(app, cronofy, secret, problem):
 
 
 def test_a_malformed_token_key_is_named_by_position_not_shown(app, cronofy):
-    status, output = doctor(app, cronofy, TOKEN_ENCRYPTION_KEYS=[GOOD_KEY, "not-a-fernet-key"])
+    status, output = doctor(app, cronofy, TOKEN_ENCRYPTION_KEYS=[TESTING_KEY, "not-a-fernet-key"])
     assert status == 1
     assert _failure(output, "TOKEN_ENCRYPTION_KEYS") == (
         "FAIL  TOKEN_ENCRYPTION_KEYS: key 2 of 2 is not a valid Fernet key",
@@ -224,19 +229,10 @@ STORE_FIX = (
 )
 
 
-def _redis_server(password: str) -> RedisServer:
-    try:
-        return RedisServer(password=password)
-    except FileNotFoundError as exc:
-        unavailable(f"{exc}: the rate-limit store checks start their own server")
-
-
 def test_an_unreachable_rate_limit_store(database_url, cronofy):
     port = free_port()
     store = f"redis://limiter:store-pw@127.0.0.1:{port}/0?socket_timeout=2"
-    with built_app(
-        database_url, RATELIMIT_STORAGE_URI=store, CRONOFY_APP_URL=APP_URL, CRONOFY_API_URL=API_URL
-    ) as app:
+    with mocked_cronofy_app(database_url, RATELIMIT_STORAGE_URI=store) as app:
         status, output = doctor(app, cronofy)
     assert status == 1
     assert _failure(output, "rate-limit store") == (
@@ -250,7 +246,7 @@ def test_an_unreachable_rate_limit_store(database_url, cronofy):
 
 
 def test_a_reachable_rate_limit_store_and_a_wrong_password(database_url, cronofy):
-    with _redis_server("store-pw") as server:
+    with redis_of_its_own(password="store-pw") as server:
         for password, expected in (
             ("store-pw", f"ok    rate-limit store: redis://127.0.0.1:{server.port}/0 reachable"),
             (
@@ -260,11 +256,9 @@ def test_a_reachable_rate_limit_store_and_a_wrong_password(database_url, cronofy
                 "memory",
             ),
         ):
-            with built_app(
+            with mocked_cronofy_app(
                 database_url,
                 RATELIMIT_STORAGE_URI=f"redis://:{password}@127.0.0.1:{server.port}/0",
-                CRONOFY_APP_URL=APP_URL,
-                CRONOFY_API_URL=API_URL,
             ) as app:
                 status, output = doctor(app, cronofy)
             assert expected in lines(output), output
@@ -273,9 +267,7 @@ def test_a_reachable_rate_limit_store_and_a_wrong_password(database_url, cronofy
 
 
 def test_rate_limits_switched_off(database_url, cronofy):
-    with built_app(
-        database_url, RATELIMIT_ENABLED=False, CRONOFY_APP_URL=APP_URL, CRONOFY_API_URL=API_URL
-    ) as app:
+    with mocked_cronofy_app(database_url, RATELIMIT_ENABLED=False) as app:
         status, output = doctor(app, cronofy)
     assert status == 0, output
     assert "ok    rate-limit store: rate limits are switched off (RATELIMIT_ENABLED)" in lines(
@@ -384,23 +376,11 @@ def test_the_migration_head_is_read_from_the_migrations_folder():
 # ----- one list of rules: start-up refuses what the doctor reports ---------------------------
 
 
-def _production_env(monkeypatch: pytest.MonkeyPatch, **changes: str | None) -> None:
-    from tests.test_production_checks import OTHER_SETTINGS, PRODUCTION_ENV
-
-    for name in OTHER_SETTINGS:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in (PRODUCTION_ENV | changes).items():
-        if value is None:
-            monkeypatch.delenv(name, raising=False)
-        else:
-            monkeypatch.setenv(name, value)
-
-
 def _refused(monkeypatch: pytest.MonkeyPatch, **changes: str | None) -> list[str]:
     """The lines production start-up refuses these settings with."""
     from config import ConfigError, load_config
 
-    _production_env(monkeypatch, **changes)
+    set_production_env(monkeypatch, **changes)
     with pytest.raises(ConfigError) as info:
         load_config("production")
     return str(info.value).splitlines()[1:]

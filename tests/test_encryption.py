@@ -11,10 +11,10 @@ from app.extensions import db
 from app.models import CronofyConnection
 from app.sync import tasks
 from config import ConfigError
-from tests.helpers import connect, sync_copy
+from tests.helpers import TESTING_KEY, connect, sync_copy
 from tests.jobs import Jobs
 
-OLD_KEY = "vWQ6IF0-kqsWbQjbx8yeVWbgrzRCN3Ks3h2JK-LNPzQ="  # TestingConfig's key
+OLD_KEY = TESTING_KEY
 NEW_KEY = Fernet.generate_key().decode()
 
 

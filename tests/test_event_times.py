@@ -10,9 +10,8 @@ from hypothesis import strategies as st
 
 from app.events.times import instant, next_full_hour
 from tests.clock import parse_instant
-from tests.helpers import connect, csrf_token, sync_copy
-from tests.test_agenda import CALENDARS
-from tests.test_events import WORK_EVENTS_URL, connection_id
+from tests.cronofy_data import CALENDARS, WORK_EVENTS_URL
+from tests.helpers import connect, connection_id, post_form, sync_copy
 
 LONDON, NEW_YORK = ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
 # Zones whose rules are unusual: half-hour offsets, half-hour clock changes, the date line.
@@ -96,16 +95,14 @@ def test_the_form_suggests_the_next_full_hour(in_london, cronofy, clock):
 
 
 def submit(client, app, cronofy, start_date: str, start_time: str, duration: str):
-    return client.post(
+    return post_form(
+        client,
         "/events/new",
-        data={
-            "calendar": f"{connection_id(app)}:cal_work",
-            "summary": "Release",
-            "start_date": start_date,
-            "start_time": start_time,
-            "duration": duration,
-            "csrf_token": csrf_token(client),
-        },
+        calendar=f"{connection_id(app)}:cal_work",
+        summary="Release",
+        start_date=start_date,
+        start_time=start_time,
+        duration=duration,
     )
 
 

@@ -7,36 +7,28 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app.extensions import db
-from app.models import ConnectionStatus, CronofyConnection, ManagedEvent, User
-from tests.helpers import API_URL, connect, csrf_token, register, sync_copy
-from tests.test_agenda import CALENDARS, TZ
-
-WORK_EVENTS_URL = f"{API_URL}/v1/calendars/cal_work/events"
-
-
-@pytest.fixture
-def connected(app, user_client, cronofy):
-    """A user with one connection, in Tokyo's time zone."""
-    connect(user_client, cronofy, default_tzid=TZ)
-    sync_copy(cronofy, CALENDARS)
-    with user_client.session_transaction() as session:
-        session.pop("_flashes", None)  # "Connected …"
-    return user_client
-
-
-def connection_id(app) -> int:
-    with app.app_context():
-        return db.session.scalars(select(User)).one().connections[0].id
+from app.models import ConnectionStatus, CronofyConnection, ManagedEvent
+from tests.cronofy_data import REVOKE_URL, TZ, WORK_EVENTS_URL
+from tests.helpers import (
+    connect,
+    connection_id,
+    csrf_token,
+    disconnect,
+    flashed,
+    forget_flashes,
+    post_form,
+    register,
+    remember_event,
+    rows,
+)
+from tests.pages import agenda_summaries, field_errors
 
 
 def managed_events(app) -> list[ManagedEvent]:
-    with app.app_context():
-        rows = list(db.session.scalars(select(ManagedEvent)))
-        db.session.expunge_all()
-        return rows
+    return rows(app, ManagedEvent)
 
 
 def new_event(client, app, cronofy, **changes):
@@ -60,8 +52,8 @@ def upserts(cronofy) -> list:
     return [c for c in cronofy.calls if c.request.method == "POST"]
 
 
-def test_the_form_offers_writable_calendars_only(app, connected, cronofy):
-    page = connected.get("/events/new").get_data(as_text=True)
+def test_the_form_offers_writable_calendars_only(app, tokyo_user_with_calendars, cronofy):
+    page = tokyo_user_with_calendars.get("/events/new").get_data(as_text=True)
     assert f'value="{connection_id(app)}:cal_work"' in page
     assert "cal_holidays" not in page  # read-only
     assert '<optgroup label="ada@example.com">' in page
@@ -69,23 +61,25 @@ def test_the_form_offers_writable_calendars_only(app, connected, cronofy):
 
 
 def test_the_form_reads_its_calendars_without_building_the_agenda(
-    app, connected, cronofy, monkeypatch
+    app, tokyo_user_with_calendars, cronofy, monkeypatch
 ):
     def no_agenda(*args, **kwargs):
         raise AssertionError("the agenda was built")
 
     monkeypatch.setattr("app.dashboard.overview.agenda_events", no_agenda)
-    page = connected.get("/events/new").get_data(as_text=True)
+    page = tokyo_user_with_calendars.get("/events/new").get_data(as_text=True)
     assert f'value="{connection_id(app)}:cal_work"' in page
     cronofy.post(WORK_EVENTS_URL, status=202, body="")
-    assert new_event(connected, app, cronofy).status_code == 302
-    assert "Work · ada@" in connected.get("/events/").get_data(as_text=True)
-    assert connected.get("/dashboard").status_code == 500  # the dashboard does build it
+    assert new_event(tokyo_user_with_calendars, app, cronofy).status_code == 302
+    assert "Work · ada@" in tokyo_user_with_calendars.get("/events/").get_data(as_text=True)
+    assert (
+        tokyo_user_with_calendars.get("/dashboard").status_code == 500
+    )  # the dashboard does build it
 
 
-def test_creating_an_event_upserts_it_and_remembers_it(app, connected, cronofy):
+def test_creating_an_event_upserts_it_and_remembers_it(app, tokyo_user_with_calendars, cronofy):
     cronofy.post(WORK_EVENTS_URL, status=202, body="")
-    response = new_event(connected, app, cronofy)
+    response = new_event(tokyo_user_with_calendars, app, cronofy)
     assert response.status_code == 302
     assert response.location == "/dashboard"
 
@@ -105,11 +99,12 @@ def test_creating_an_event_upserts_it_and_remembers_it(app, connected, cronofy):
     assert (event.calendar_id, event.summary) == ("cal_work", "Planning")
     assert event.event_id == json.loads(call.request.body)["event_id"]
     assert event.starts_at == datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
-    with connected.session_transaction() as session:
-        assert ("success", "Created “Planning”.") in session["_flashes"]
+    assert ("success", "Created “Planning”.") in flashed(tokyo_user_with_calendars)
 
 
-def test_cronofys_field_errors_are_shown_next_to_the_fields(app, connected, cronofy):
+def test_cronofys_field_errors_are_shown_next_to_the_fields(
+    app, tokyo_user_with_calendars, cronofy
+):
     cronofy.post(
         WORK_EVENTS_URL,
         status=422,
@@ -121,13 +116,11 @@ def test_cronofys_field_errors_are_shown_next_to_the_fields(app, connected, cron
             }
         },
     )
-    response = new_event(connected, app, cronofy)
+    response = new_event(tokyo_user_with_calendars, app, cronofy)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    summary_errors = re.search(r'id="summary-errors">(.*?)</ul>', page, re.S).group(1)
-    assert "Cronofy: contains forbidden text" in summary_errors
-    duration_errors = re.search(r'id="duration-errors">(.*?)</ul>', page, re.S).group(1)
-    assert "Cronofy: must be after start" in duration_errors
+    assert "Cronofy: contains forbidden text" in field_errors(page, "summary")
+    assert "Cronofy: must be after start" in field_errors(page, "duration")
     assert "Cronofy: unknown place" in page  # a field the form lacks: shown above it
     assert 'value="Planning"' in page  # what the user typed is kept
     assert managed_events(app) == []
@@ -142,9 +135,11 @@ def test_cronofys_field_errors_are_shown_next_to_the_fields(app, connected, cron
         ({"status": 404}, "Cronofy could not find that calendar or item."),
     ],
 )
-def test_a_failed_upsert_keeps_nothing_and_says_why(app, connected, cronofy, mock, message):
+def test_a_failed_upsert_keeps_nothing_and_says_why(
+    app, tokyo_user_with_calendars, cronofy, mock, message
+):
     cronofy.post(WORK_EVENTS_URL, **mock)
-    response = new_event(connected, app, cronofy)
+    response = new_event(tokyo_user_with_calendars, app, cronofy)
     assert response.status_code == 503
     assert message in response.get_data(as_text=True).replace("&#39;", "'")
     assert managed_events(app) == []
@@ -181,17 +176,17 @@ def test_access_found_ended_while_creating_offers_the_way_back(app, connected, c
     ],
 )
 def test_invalid_input_is_refused_before_calling_cronofy(
-    app, connected, cronofy, changes, field, message
+    app, tokyo_user_with_calendars, cronofy, changes, field, message
 ):
-    response = new_event(connected, app, cronofy, **changes)
+    response = new_event(tokyo_user_with_calendars, app, cronofy, **changes)
     assert response.status_code == 422
-    errors = re.search(rf'id="{field}-errors">(.*?)</ul>', response.get_data(as_text=True), re.S)
-    assert errors and message in errors.group(1)
+    errors = field_errors(response.get_data(as_text=True), field)
+    assert errors and message in errors
     assert upserts(cronofy) == []
 
 
-def test_the_new_event_form_needs_csrf(app, connected, cronofy):
-    response = connected.post("/events/new", data={"summary": "Planning"})
+def test_the_new_event_form_needs_csrf(app, tokyo_user_with_calendars, cronofy):
+    response = tokyo_user_with_calendars.post("/events/new", data={"summary": "Planning"})
     assert response.status_code == 400
     assert upserts(cronofy) == []
 
@@ -201,14 +196,16 @@ def test_without_connections_the_form_says_to_connect_first(user_client):
     assert "Connect a calendar first" in page
 
 
-def test_a_connection_that_needs_reconnecting_is_offered_a_reconnect(app, connected):
+def test_a_connection_that_needs_reconnecting_is_offered_a_reconnect(
+    app, tokyo_user_with_calendars
+):
     """Its calendars are gone from the form; the page says why and how to get them back."""
     with app.app_context():
         db.session.execute(
             update(CronofyConnection).values(status=ConnectionStatus.NEEDS_RECONNECT)
         )
         db.session.commit()
-    page = connected.get("/events/new").get_data(as_text=True)
+    page = tokyo_user_with_calendars.get("/events/new").get_data(as_text=True)
     assert "None of your connected calendars accepts new events." in page
     assert "ada@example.com: Cronofy no longer gives this app access" in page
     assert page.count('action="/auth/cronofy/connect"') == 2
@@ -216,46 +213,27 @@ def test_a_connection_that_needs_reconnecting_is_offered_a_reconnect(app, connec
     assert ">Connect another calendar</button>" in page
 
 
-def remembered_event(app, client_email="ada@example.com") -> int:
-    with app.app_context():
-        user = db.session.scalars(select(User).filter_by(email=client_email)).one()
-        event = ManagedEvent(
-            user_id=user.id,
-            connection_id=user.connections[0].id,
-            calendar_id="cal_work",
-            event_id="cc-0123",
-            summary="Planning",
-            starts_at=datetime.now(UTC),
-        )
-        db.session.add(event)
-        db.session.commit()
-        return event.id
+def delete(client, event_id: int):
+    return post_form(client, f"/events/{event_id}/delete")
 
 
-def delete(client, event_id: int, **data):
-    return client.post(
-        f"/events/{event_id}/delete", data={"csrf_token": csrf_token(client), **data}
-    )
-
-
-def test_deleting_an_event_deletes_it_at_cronofy_and_here(app, connected, cronofy):
-    event_id = remembered_event(app)
+def test_deleting_an_event_deletes_it_at_cronofy_and_here(app, tokyo_user_with_calendars, cronofy):
+    event_id = remember_event(app)
     cronofy.delete(WORK_EVENTS_URL, status=202, body="")
-    response = delete(connected, event_id)
+    response = delete(tokyo_user_with_calendars, event_id)
     assert response.status_code == 302
     assert response.location == "/dashboard"
     [call] = [c for c in cronofy.calls if c.request.method == "DELETE"]
     assert json.loads(call.request.body) == {"event_id": "cc-0123"}
     assert call.request.headers["Authorization"] == "Bearer access-1"
     assert managed_events(app) == []
-    with connected.session_transaction() as session:
-        assert ("success", "Deleted “Planning”.") in session["_flashes"]
+    assert ("success", "Deleted “Planning”.") in flashed(tokyo_user_with_calendars)
 
 
-def test_deleting_asks_first_naming_the_event(app, connected, cronofy):
+def test_deleting_asks_first_naming_the_event(app, tokyo_user_with_calendars, cronofy):
     """A GET is the question (for browsers without JavaScript), never the act."""
-    event_id = remembered_event(app)
-    page = connected.get(f"/events/{event_id}/delete")
+    event_id = remember_event(app)
+    page = tokyo_user_with_calendars.get(f"/events/{event_id}/delete")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "<h1>Delete “Planning”?</h1>" in text
@@ -265,23 +243,23 @@ def test_deleting_asks_first_naming_the_event(app, connected, cronofy):
     assert len(managed_events(app)) == 1
 
 
-def test_a_title_with_markup_is_only_text_in_the_question(app, connected, cronofy):
-    event_id = remembered_event(app)
+def test_a_title_with_markup_is_only_text_in_the_question(app, tokyo_user_with_calendars, cronofy):
+    event_id = remember_event(app)
     with app.app_context():
         db.session.get(ManagedEvent, event_id).summary = '<img src=x onerror="alert(1)">'
         db.session.commit()
-    text = connected.get(f"/events/{event_id}/delete").get_data(as_text=True)
+    text = tokyo_user_with_calendars.get(f"/events/{event_id}/delete").get_data(as_text=True)
     assert "<img src=x" not in text and "&lt;img src=x" in text
 
 
-def test_deleting_an_unknown_event_is_a_404(app, connected, cronofy):
-    assert connected.get("/events/424242/delete").status_code == 404
-    assert delete(connected, 424242).status_code == 404
+def test_deleting_an_unknown_event_is_a_404(app, tokyo_user_with_calendars, cronofy):
+    assert tokyo_user_with_calendars.get("/events/424242/delete").status_code == 404
+    assert delete(tokyo_user_with_calendars, 424242).status_code == 404
     assert [c for c in cronofy.calls if c.request.method == "DELETE"] == []
 
 
-def test_another_users_event_cannot_be_deleted(app, connected, cronofy):
-    event_id = remembered_event(app)
+def test_another_users_event_cannot_be_deleted(app, tokyo_user_with_calendars, cronofy):
+    event_id = remember_event(app)
     intruder = app.test_client()
     register(intruder, email="intruder@example.com")
     assert intruder.get(f"/events/{event_id}/delete").status_code == 404
@@ -289,112 +267,101 @@ def test_another_users_event_cannot_be_deleted(app, connected, cronofy):
     assert len(managed_events(app)) == 1
 
 
-def test_an_event_already_gone_at_cronofy_is_forgotten_here(app, connected, cronofy):
-    event_id = remembered_event(app)
+def test_an_event_already_gone_at_cronofy_is_forgotten_here(
+    app, tokyo_user_with_calendars, cronofy
+):
+    event_id = remember_event(app)
     cronofy.delete(WORK_EVENTS_URL, status=404, json={"error": "not_found"})
-    delete(connected, event_id)
+    delete(tokyo_user_with_calendars, event_id)
     assert managed_events(app) == []
-    with connected.session_transaction() as session:
-        assert ("success", "“Planning” was already gone from its calendar.") in session["_flashes"]
+    assert ("success", "“Planning” was already gone from its calendar.") in flashed(
+        tokyo_user_with_calendars
+    )
 
 
 @pytest.mark.parametrize("mock", [{"status": 503}, {"body": requests.ConnectionError("down")}])
-def test_a_failed_delete_keeps_the_record(app, connected, cronofy, mock):
-    event_id = remembered_event(app)
+def test_a_failed_delete_keeps_the_record(app, tokyo_user_with_calendars, cronofy, mock):
+    event_id = remember_event(app)
     cronofy.delete(WORK_EVENTS_URL, **mock)
-    delete(connected, event_id)
+    delete(tokyo_user_with_calendars, event_id)
     assert len(managed_events(app)) == 1
-    with connected.session_transaction() as session:
-        [(category, message)] = session["_flashes"]
+    [(category, message)] = flashed(tokyo_user_with_calendars)
     assert category == "error"
     assert message.startswith("“Planning” was not deleted. Cronofy is not answering")
 
 
-def test_delete_needs_post_and_csrf(app, connected):
-    event_id = remembered_event(app)
-    assert connected.post(f"/events/{event_id}/delete").status_code == 400
+def test_delete_needs_post_and_csrf(app, tokyo_user_with_calendars):
+    event_id = remember_event(app)
+    assert tokyo_user_with_calendars.post(f"/events/{event_id}/delete").status_code == 400
     assert len(managed_events(app)) == 1
 
 
 def test_delete_without_the_scope_is_refused_with_a_way_forward(app, user_client, cronofy):
     connect(user_client, cronofy, scope="read_account list_calendars create_event")
-    event_id = remembered_event(app)
+    event_id = remember_event(app)
     cronofy.calls.reset()
-    with user_client.session_transaction() as session:
-        session.pop("_flashes", None)
+    forget_flashes(user_client)
     delete(user_client, event_id)
     assert [call.request.url for call in cronofy.calls] == []
     assert len(managed_events(app)) == 1
-    with user_client.session_transaction() as session:
-        [(category, message)] = session["_flashes"]
+    [(category, message)] = flashed(user_client)
     assert category == "error"
     assert "not allowed to delete events" in message
 
 
-def test_disconnecting_forgets_that_connections_events(app, connected, cronofy):
-    remembered_event(app)
-    cronofy.post(f"{API_URL}/oauth/token/revoke", body="")
-    connected.post(
-        f"/auth/cronofy/connections/{connection_id(app)}/disconnect",
-        data={"csrf_token": csrf_token(connected)},
-    )
+def test_disconnecting_forgets_that_connections_events(app, tokyo_user_with_calendars, cronofy):
+    remember_event(app)
+    cronofy.post(REVOKE_URL, body="")
+    disconnect(tokyo_user_with_calendars, connection_id(app))
     assert managed_events(app) == []
 
 
 def test_a_created_event_shows_at_once_from_the_copy_and_a_deleted_one_goes(
-    app, connected, cronofy, clock
+    app, tokyo_user_with_calendars, cronofy, clock
 ):
     tomorrow = (datetime.now(ZoneInfo(TZ)) + timedelta(days=1)).date().isoformat()
     cronofy.post(WORK_EVENTS_URL, status=202, body="")
-    new_event(connected, app, cronofy, start_date=tomorrow, summary="Planned here")
-    page = connected.get("/dashboard").get_data(as_text=True)
-    assert page.count('<span class="event-summary">Planned here</span>') == 1
+    new_event(tokyo_user_with_calendars, app, cronofy, start_date=tomorrow, summary="Planned here")
+    page = tokyo_user_with_calendars.get("/dashboard").get_data(as_text=True)
+    assert agenda_summaries(page).count("Planned here") == 1
     assert "Created here" in page
     assert [c.request.method for c in cronofy.calls] == ["POST"]  # the upsert, nothing else
 
     cronofy.delete(WORK_EVENTS_URL, status=202, body="")
     [event] = managed_events(app)
-    connected.post(f"/events/{event.id}/delete", data={"csrf_token": csrf_token(connected)})
-    page = connected.get("/dashboard").get_data(as_text=True)
+    delete(tokyo_user_with_calendars, event.id)
+    page = tokyo_user_with_calendars.get("/dashboard").get_data(as_text=True)
     assert "Deleted “Planned here”." in page
-    assert '<span class="event-summary">Planned here</span>' not in page
+    assert "Planned here" not in agenda_summaries(page)
     assert [c.request.method for c in cronofy.calls] == ["POST", "DELETE"]
 
 
-def test_events_created_here_are_listed_whatever_their_date(app, connected, cronofy, clock):
+def test_events_created_here_are_listed_whatever_their_date(
+    app, tokyo_user_with_calendars, cronofy, clock
+):
     """The agenda shows seven days; this list shows every event created here, to delete."""
-    with app.app_context():
-        user = db.session.scalars(select(User).filter_by(email="ada@example.com")).one()
-        for n, (summary, days) in enumerate([("Next spring", 120), ("Last month", -30)]):
-            db.session.add(
-                ManagedEvent(
-                    user_id=user.id,
-                    connection_id=user.connections[0].id,
-                    calendar_id="cal_work",
-                    event_id=f"cc-{n}",
-                    summary=summary,
-                    starts_at=clock.now() + timedelta(days=days),
-                )
-            )
-        db.session.commit()
+    for n, (summary, days) in enumerate([("Next spring", 120), ("Last month", -30)]):
+        remember_event(app, summary, f"cc-{n}", clock.now() + timedelta(days=days))
     intruder = app.test_client()
     register(intruder, email="intruder@example.com")
     assert "Next spring" not in intruder.get("/events/").get_data(as_text=True)
 
-    page = connected.get("/events/").get_data(as_text=True)
+    page = tokyo_user_with_calendars.get("/events/").get_data(as_text=True)
     assert page.index("Last month") < page.index("Next spring")  # oldest first
     assert page.count('data-confirm-question="Delete') == 2
     assert "Past</span>" in page.split("Last month")[0].rsplit("<li>", 1)[-1]
     assert "Work · ada@<wbr>example.<wbr>com" in page
     assert len(cronofy.calls) == 0  # from the local copy and records only
-    assert 'href="/events/"' in connected.get("/dashboard").get_data(as_text=True)
+    assert 'href="/events/"' in tokyo_user_with_calendars.get("/dashboard").get_data(as_text=True)
 
 
-def test_a_start_in_the_past_is_asked_about_once(app, connected, cronofy, clock):
+def test_a_start_in_the_past_is_asked_about_once(app, tokyo_user_with_calendars, cronofy, clock):
     """Most likely a slip: the form says so, keeps what was typed, and creates it only when
     the person presses on."""
     yesterday = (clock.now().astimezone(ZoneInfo(TZ)) - timedelta(days=1)).date().isoformat()
-    page = new_event(connected, app, cronofy, start_date=yesterday, past_confirmed="")
+    page = new_event(
+        tokyo_user_with_calendars, app, cronofy, start_date=yesterday, past_confirmed=""
+    )
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "is in the past." in text
@@ -403,13 +370,17 @@ def test_a_start_in_the_past_is_asked_about_once(app, connected, cronofy, clock)
     assert upserts(cronofy) == [] and managed_events(app) == []
 
     cronofy.post(WORK_EVENTS_URL, status=202, body="")
-    created = new_event(connected, app, cronofy, start_date=yesterday, past_confirmed="yes")
+    created = new_event(
+        tokyo_user_with_calendars, app, cronofy, start_date=yesterday, past_confirmed="yes"
+    )
     assert created.status_code == 302
     assert len(upserts(cronofy)) == 1 and len(managed_events(app)) == 1
 
 
-def test_a_start_in_the_future_is_not_asked_about(app, connected, cronofy, clock):
+def test_a_start_in_the_future_is_not_asked_about(app, tokyo_user_with_calendars, cronofy, clock):
     tomorrow = (clock.now().astimezone(ZoneInfo(TZ)) + timedelta(days=1)).date().isoformat()
     cronofy.post(WORK_EVENTS_URL, status=202, body="")
-    response = new_event(connected, app, cronofy, start_date=tomorrow, past_confirmed="")
+    response = new_event(
+        tokyo_user_with_calendars, app, cronofy, start_date=tomorrow, past_confirmed=""
+    )
     assert response.status_code == 302

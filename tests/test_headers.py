@@ -1,12 +1,12 @@
 """Security headers and cookie attributes, exactly, in the testing and production configs."""
 
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import PASSWORD, csrf_token, register
-from tests.test_production_checks import production_app, production_env  # noqa: F401
+from tests.conftest import production_app
+from tests.helpers import connect, log_in, log_out, register
+from tests.live import ROOT
 
 CSP = (
     "default-src 'self'; form-action 'self' https://app.cronofy.test; "
@@ -14,7 +14,7 @@ CSP = (
 )
 PERSONAL_PAGES = ["/dashboard", "/settings", "/events/new"]
 ANONYMOUS_FORMS = ["/auth/login", "/auth/register"]
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = ROOT / "templates"
 
 
 def _common_headers(response) -> dict[str, str | None]:
@@ -53,7 +53,7 @@ def test_form_action_allows_the_configured_cronofy_app_host(database_url):
 def test_pages_with_personal_data_are_not_stored(user_client, client, path):
     browser = client if path in ANONYMOUS_FORMS else user_client
     if path in ANONYMOUS_FORMS:
-        browser.post("/auth/logout", data={"csrf_token": csrf_token(browser)})
+        log_out(browser)
     response = browser.get(path)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
@@ -84,16 +84,8 @@ def test_development_cookies(client):
 
 def log_in_again_remembered(client):
     """Log out, then log in with "Keep me signed in": the response sets both cookies."""
-    client.post("/auth/logout", data={"csrf_token": csrf_token(client)})
-    return client.post(
-        "/auth/login",
-        data={
-            "email": "ada@example.com",
-            "password": PASSWORD,
-            "remember": "y",
-            "csrf_token": csrf_token(client),
-        },
-    )
+    log_out(client)
+    return log_in(client, remember=True)
 
 
 @pytest.mark.usefixtures("production_env")
@@ -143,23 +135,7 @@ def test_the_remember_cookie_expires_in_fourteen_days(client, clock):
     assert timedelta(days=14, seconds=-1) < left <= timedelta(days=14)  # Expires has seconds
 
 
-def test_the_session_is_cleared_at_login(client):
-    register(client)
-    client.post("/auth/logout", data={"csrf_token": csrf_token(client)})
-    with client.session_transaction() as session:
-        session["planted"] = "by an attacker before login"
-    client.post(
-        "/auth/login",
-        data={"email": "ada@example.com", "password": PASSWORD, "csrf_token": csrf_token(client)},
-    )
-    with client.session_transaction() as session:
-        assert "planted" not in session
-        assert "_user_id" in session
-
-
 def test_the_callback_works_with_the_lax_session_cookie(user_client, cronofy, app):
-    from tests.helpers import connect
-
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     response = connect(user_client, cronofy)
     assert response.status_code == 302

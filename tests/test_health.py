@@ -4,7 +4,7 @@ import logging
 
 from app import create_app
 from tests.conftest import built_app
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, log_in
 from tests.live import free_port
 
 
@@ -41,10 +41,7 @@ def test_healthy_while_the_rate_limit_store_is_down(database_url, caplog):
     with built_app(database_url, RATELIMIT_STORAGE_URI=store) as app:
         client = app.test_client()
         assert client.get("/healthz").status_code == 200
-        login = client.post(
-            "/auth/login",
-            data={"email": "ada@example.com", "password": "x", "csrf_token": csrf_token(client)},
-        )
+        login = log_in(client, password="x")
         assert login.status_code == 400  # served, the attempt counted in memory
         assert app.extensions["rate_limiter"].counting.counting_in_memory
         response = client.get("/healthz")

@@ -16,23 +16,19 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CronofyConnection, ManagedEvent, User
-from tests.conftest import built_app
+from tests.conftest import mocked_cronofy_app
+from tests.cronofy_data import API_URL, NO_PROFILES, REVOKE_URL, TOKEN_URL
 from tests.helpers import (
-    API_URL,
-    APP_URL,
-    CALENDARS_URL,
-    EVENTS_URL,
     PASSWORD,
-    PROFILES_URL,
-    REVOKE_URL,
-    TOKEN_URL,
     age_the_copy,
     connect,
+    connection_id,
     csrf_token,
+    log_in,
     register,
+    serve_sync,
 )
-from tests.test_agenda import CALENDARS
-from tests.visitor import Visitor
+from tests.visitor import register_and_connect
 
 HOSTILE = settings(
     max_examples=3 * settings.default.max_examples,  # hostile input is where bugs hide
@@ -102,9 +98,7 @@ sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.fixture
 def hostile_app(database_url: str) -> Iterator[Flask]:
     """The app without rate limits (they would answer 429 before the form is even read)."""
-    with built_app(
-        database_url, CRONOFY_APP_URL=APP_URL, CRONOFY_API_URL=API_URL, RATELIMIT_ENABLED=False
-    ) as app:
+    with mocked_cronofy_app(database_url, RATELIMIT_ENABLED=False) as app:
         yield app
 
 
@@ -112,9 +106,7 @@ def hostile_app(database_url: str) -> Iterator[Flask]:
 def cronofy_anything() -> Iterator[responses.RequestsMock]:
     """Cronofy answering whatever the app asks, as often as it asks."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(CALENDARS_URL, json=CALENDARS)
-        mock.get(PROFILES_URL, json={"profiles": []})
-        mock.get(EVENTS_URL, json={"pages": {"current": 1, "total": 1}, "events": []})
+        serve_sync(mock, profiles=NO_PROFILES)
         mock.post(re.compile(rf"{API_URL}/v1/calendars/[^/]+/events"), status=202)
         mock.delete(re.compile(rf"{API_URL}/v1/calendars/[^/]+/events"), status=202)
         mock.post(REVOKE_URL, status=200)
@@ -135,10 +127,7 @@ def _logged_in(app: Flask, client: FlaskClient) -> FlaskClient:
     with client.session_transaction() as session:
         if "_user_id" in session:
             return client
-    client.post(
-        "/auth/login",
-        data={"email": "ada@example.com", "password": PASSWORD, "csrf_token": csrf_token(client)},
-    )
+    log_in(client)
     return client
 
 
@@ -302,13 +291,7 @@ def test_posts_without_a_valid_csrf_token_are_refused(user_client, path, data, t
 
 
 def test_calendar_names_with_markup_are_shown_as_text(live_app, sandbox):
-    visitor = Visitor()
-    visitor.get(f"{live_app.url}/auth/register")
-    visitor.press(
-        "Create account", email="mallory@example.com", password=PASSWORD, confirm=PASSWORD
-    )
-    visitor.press("Connect calendar")
-    visitor.press("Allow", email="mallory@example.com")
+    visitor = register_and_connect(live_app.url, "mallory@example.com")
     [account] = [a for a in sandbox.state.accounts() if a["email"] == "mallory@example.com"]
     [calendar, *_] = [c for c in account["calendars"] if not c["deleted"] and not c["readonly"]]
     payload = "<script>alert(1)</script>"
@@ -335,8 +318,7 @@ def test_another_users_connection_id_is_not_a_calendar_choice(app, cronofy):
     owner = app.test_client()
     register(owner)
     connect(owner, cronofy)
-    with app.app_context():
-        owners_connection = db.session.scalars(select(CronofyConnection)).one().id
+    owners_connection = connection_id(app)
     cronofy.calls.reset()
     intruder = app.test_client()
     register(intruder, email="intruder@example.com")

@@ -14,7 +14,9 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-APP = Path(__file__).resolve().parent.parent / "app"
+from tests.live import ROOT
+
+APP = ROOT / "app"
 # app/cronofy has a blueprint too (connect, callback, disconnect), but its package is
 # mostly the API client and token upkeep that the sync layer needs: it counts as below.
 FEATURES = ("app.auth", "app.dashboard", "app.events")

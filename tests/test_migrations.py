@@ -4,6 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from app.extensions import db
+from tests.live import ROOT
 
 
 def test_models_and_migrations_agree(app):
@@ -13,8 +14,7 @@ def test_models_and_migrations_agree(app):
 
 
 def test_no_create_all_in_application_code():
-    from pathlib import Path
 
-    root = Path(__file__).parent.parent / "app"
+    root = ROOT / "app"
     offenders = [p for p in root.rglob("*.py") if "create_all(" in p.read_text()]
     assert offenders == []

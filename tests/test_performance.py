@@ -12,40 +12,25 @@ from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models import CronofyConnection, User
-from tests.helpers import (
-    CALENDARS_URL,
-    EVENTS_URL,
-    PROFILES_URL,
-    age_the_copy,
-    connect,
-    sync_copy,
-)
+from tests.cronofy_data import CALENDARS, CALENDARS_URL, EVENTS_URL, PROFILES, PROFILES_URL
+from tests.helpers import age_the_copy, connect, serve_sync, sync_copy
 from tests.jobs import Jobs
-from tests.test_agenda import CALENDARS, PROFILES
 from tests.visitor import register_and_connect
-
-
-def serve_everything(cronofy) -> None:
-    cronofy.get(CALENDARS_URL, json=CALENDARS)
-    cronofy.get(PROFILES_URL, json=PROFILES)
-    cronofy.get(EVENTS_URL, json={"pages": {"current": 1, "total": 1}, "events": []})
 
 
 def test_a_sync_asks_once_per_data_set_and_no_token_while_it_is_valid(user_client, cronofy):
     connect(user_client, cronofy)
     cronofy.calls.reset()
-    serve_everything(cronofy)
+    serve_sync(cronofy)
     Jobs().run()
     paths = sorted(c.request.url.split("?")[0] for c in cronofy.calls)
     assert paths == sorted([CALENDARS_URL, PROFILES_URL, EVENTS_URL])
 
 
-def test_views_make_no_upstream_call_once_the_copy_is_filled(user_client, cronofy, clock):
-    connect(user_client, cronofy)
-    sync_copy(cronofy, CALENDARS, PROFILES)
+def test_views_make_no_upstream_call_once_the_copy_is_filled(synced_user, cronofy, clock):
     for _ in range(100):
-        assert user_client.get("/dashboard").status_code == 200
-        assert user_client.get("/events/new").status_code == 200
+        assert synced_user.get("/dashboard").status_code == 200
+        assert synced_user.get("/events/new").status_code == 200
         clock.advance(2)  # 200 views over 200 seconds: younger than CRONOFY_SYNC_MAX_AGE
     assert [(c.request.method, c.request.url) for c in cronofy.calls] == []
     assert Jobs().pending() == []
@@ -95,17 +80,15 @@ def add_connections(app, count: int) -> None:
         db.session.commit()
 
 
-def test_queries_per_view_do_not_grow_with_connections(app, user_client, cronofy):
-    connect(user_client, cronofy)
-    sync_copy(cronofy, CALENDARS, PROFILES)
-    user_client.get("/dashboard")  # warm up: first-use queries are not the point
+def test_queries_per_view_do_not_grow_with_connections(app, synced_user, cronofy):
+    synced_user.get("/dashboard")  # warm up: first-use queries are not the point
 
     with counting_queries(app) as one:
-        user_client.get("/dashboard")
+        synced_user.get("/dashboard")
     add_connections(app, 49)
-    user_client.get("/dashboard")  # asks once for their first syncs (they stay queued)
+    synced_user.get("/dashboard")  # asks once for their first syncs (they stay queued)
     with counting_queries(app) as fifty:
-        page = user_client.get("/dashboard").get_data(as_text=True)
+        page = synced_user.get("/dashboard").get_data(as_text=True)
 
     assert page.count(">Disconnect<") == 50
     assert len(fifty) == len(one), (one, fifty)
@@ -126,18 +109,16 @@ def test_a_view_reads_the_users_connections_once(app, user_client, cronofy):
     assert sum(1 for s in reads if "FROM cronofy_connections" in s) == 1, statements
 
 
-def test_queries_per_view_do_not_grow_with_other_users(app, user_client, cronofy):
-    connect(user_client, cronofy)
-    sync_copy(cronofy, CALENDARS, PROFILES)
-    user_client.get("/dashboard")
+def test_queries_per_view_do_not_grow_with_other_users(app, synced_user, cronofy):
+    synced_user.get("/dashboard")
     with counting_queries(app) as before:
-        user_client.get("/dashboard")
+        synced_user.get("/dashboard")
     with app.app_context():
         for n in range(200):
             db.session.add(User(email=f"other{n}@example.com", password_hash="x"))
         db.session.commit()
     with counting_queries(app) as after:
-        user_client.get("/dashboard")
+        synced_user.get("/dashboard")
     assert len(after) == len(before)
 
 

@@ -1,60 +1,21 @@
 """Production refuses unsafe settings at start-up; proxy headers count only as configured."""
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from flask import Flask, url_for
 
 from app import create_app
-from app.logging_setup import HANDLER_NAME
 from config import ConfigError, load_config
 from production_checks import secret_key_problem
-from tests.conftest import built_app
-from tests.helpers import API_URL, APP_URL, csrf_token, register
-
-STRONG_SECRET = "kV3p-9qLx_T2mZr8Wd4Yh7Bn1Cs6Fg0J-production"
-PUBLIC_CALLBACK = "https://calendar.example.com/auth/cronofy/callback"
-
-# A complete, valid production environment; each test breaks one thing.
-PRODUCTION_ENV = {
-    "SECRET_KEY": STRONG_SECRET,
-    "TOKEN_ENCRYPTION_KEYS": "vWQ6IF0-kqsWbQjbx8yeVWbgrzRCN3Ks3h2JK-LNPzQ=",
-    "CRONOFY_CLIENT_ID": "test-client",
-    "CRONOFY_CLIENT_SECRET": "test-secret",
-    "CRONOFY_REDIRECT_URI": PUBLIC_CALLBACK,
-    "CRONOFY_APP_URL": APP_URL,
-    "CRONOFY_API_URL": API_URL,
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "TASK_QUEUE_URL": "redis://127.0.0.1:6399/1",  # never reached: these tests only start apps
-}
-OTHER_SETTINGS = ("DATABASE_URL", "PROXY_COUNT", "CRONOFY_DATA_CENTER", "CRONOFY_SCOPE")
-
-
-@pytest.fixture
-def production_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """The environment of a correctly configured production deployment."""
-    for name in OTHER_SETTINGS:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in PRODUCTION_ENV.items():
-        monkeypatch.setenv(name, value)
-    return monkeypatch
-
-
-@contextmanager
-def production_app(database_url: str, **overrides: Any) -> Iterator[Flask]:
-    """A production-configured app (set `production_env` first) on the test database."""
-    try:
-        with built_app(database_url, "production", **overrides) as app:
-            yield app
-    finally:
-        # Production logs to stderr through a root handler; leave the root logger as found.
-        root = logging.getLogger()
-        for handler in [h for h in root.handlers if h.name == HANDLER_NAME]:
-            root.removeHandler(handler)
+from tests.conftest import (
+    PUBLIC_CALLBACK,
+    STRONG_SECRET,
+    built_app,
+    mocked_cronofy_app,
+    production_app,
+)
+from tests.helpers import csrf_token, post_form, register
 
 
 def _production_error(monkeypatch: pytest.MonkeyPatch) -> str:
@@ -173,7 +134,7 @@ def test_the_production_redirect_uri_is_sent_to_cronofy(production_env, database
     with production_app(database_url) as app:
         client = app.test_client()
         register(client)
-        response = client.post("/auth/cronofy/connect", data={"csrf_token": csrf_token(client)})
+        response = post_form(client, "/auth/cronofy/connect")
     query = dict(parse_qsl(urlsplit(response.location).query))
     assert query["redirect_uri"] == PUBLIC_CALLBACK
 
@@ -214,9 +175,7 @@ def test_behind_one_proxy_external_urls_use_the_forwarded_host_and_scheme(databa
         # Flask-WTF checks that an HTTPS POST comes from the same origin.
         "Referer": "https://calendar.example.com/dashboard",
     }
-    with built_app(
-        database_url, CRONOFY_APP_URL=APP_URL, CRONOFY_API_URL=API_URL, PROXY_COUNT=1
-    ) as app:
+    with mocked_cronofy_app(database_url, PROXY_COUNT=1) as app:
 
         @app.get("/_whoami")
         def whoami():

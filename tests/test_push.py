@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from responses import matchers
 from sqlalchemy import select, update
 
 from app.cronofy.signatures import HEADER, expected_signature
@@ -17,25 +16,31 @@ from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection, DataSet, Snapshot
 from app.sync.channels import token_fingerprint
 from app.sync.tasks import CLOCK_MARGIN
-from tests.conftest import built_app
-from tests.helpers import (
-    API_URL,
-    APP_URL,
+from tests.conftest import mocked_cronofy_app
+from tests.cronofy_data import (
+    CALENDARS,
     CALENDARS_URL,
+    CHANNELS_URL,
     EVENTS_URL,
+    PROFILES,
     PROFILES_URL,
     REVOKE_URL,
     TOKEN_URL,
-    connect,
-    csrf_token,
-    register,
-    sync_copy,
+    event,
+    utc_stamp,
 )
-from tests.test_agenda import CALENDARS, PROFILES
+from tests.helpers import (
+    bearer,
+    connect,
+    disconnect,
+    register,
+    serve_sync,
+    sync_copy,
+    the_connection,
+)
 
 SECRET = "test-secret"  # TestingConfig's client secret: what Cronofy signs with
 TOKEN = "a-channel-token-only-cronofy-knows"
-CHANNELS_URL = f"{API_URL}/v1/channels"
 PUBLIC = "https://calendar.example.com"
 
 
@@ -56,24 +61,10 @@ def notify(client: FlaskClient, body: bytes, signature: str | None = "sign", tok
     return client.post(f"/cronofy/notifications/{token}", data=body, headers=headers)
 
 
-def event(uid: str, summary: str, day: int = 1, **extra) -> dict:
+def days_ahead(uid: str, summary: str, day: int = 1) -> dict:
+    """An event `day` days from now, 10:00 to 11:00 UTC, with this uid."""
     start = (datetime.now(UTC) + timedelta(days=day)).replace(hour=10, minute=0, second=0)
-    return {
-        "calendar_id": "cal_work",
-        "event_uid": uid,
-        "summary": summary,
-        "start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "end": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "deleted": False,
-        **extra,
-    }
-
-
-def the_connection(app: Flask) -> CronofyConnection:
-    with app.app_context():
-        row = db.session.scalars(select(CronofyConnection)).one()
-        db.session.expunge(row)
-        return row
+    return event(summary, utc_stamp(start), utc_stamp(start + timedelta(hours=1)), event_uid=uid)
 
 
 def copied_events(app: Flask) -> list[dict]:
@@ -85,12 +76,7 @@ def copied_events(app: Flask) -> list[dict]:
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
     """The app with a public URL, so Cronofy can push to it."""
-    with built_app(
-        database_url,
-        CRONOFY_APP_URL=APP_URL,
-        CRONOFY_API_URL=API_URL,
-        CRONOFY_NOTIFICATION_URL=PUBLIC,
-    ) as app:
+    with mocked_cronofy_app(database_url, CRONOFY_NOTIFICATION_URL=PUBLIC) as app:
         yield app
 
 
@@ -99,7 +85,7 @@ def pushed(app, user_client, cronofy, jobs, clock) -> FlaskClient:
     """A connection with its first sync done and a channel that carries TOKEN."""
     connect(user_client, cronofy)
     cronofy.post(CHANNELS_URL, json={"channel": {"channel_id": "chn_1", "callback_url": "x"}})
-    sync_copy(cronofy, CALENDARS, PROFILES, [event("evt_stand_up", "Stand-up")])
+    sync_copy(cronofy, CALENDARS, PROFILES, [days_ahead("evt_stand_up", "Stand-up")])
     with app.app_context():
         db.session.execute(
             update(CronofyConnection).values(channel_token_hash=token_fingerprint(TOKEN))
@@ -118,17 +104,12 @@ def test_a_verification_marks_the_channel(app, pushed):
     assert the_connection(app).channel_verified_at is not None
 
 
-def stamp(moment: datetime) -> str:
-    """A time as Cronofy writes it, and as the app sends `last_modified`: whole seconds."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def test_a_change_is_read_as_a_delta_into_the_copy(app, pushed, cronofy, jobs, clock):
     """Read from where the copy is complete: when its last read began, less a margin for
     clocks (so a notification lost before this one leaves no gap)."""
     read_at = the_connection(app).changes_read_at
     assert read_at is not None
-    since = stamp(clock.now())
+    since = utc_stamp(clock.now())
     assert notify(pushed, body_for("change", changes_since=since)).status_code == 200
     assert jobs.pending() == ["sync_connection"]
     assert len(cronofy.calls) == 0  # nothing read inside the request
@@ -137,8 +118,8 @@ def test_a_change_is_read_as_a_delta_into_the_copy(app, pushed, cronofy, jobs, c
         json={
             "pages": {"current": 1, "total": 1},
             "events": [
-                event("evt_dentist", "Dentist", day=2),
-                {**event("evt_stand_up", "Stand-up"), "deleted": True},
+                days_ahead("evt_dentist", "Dentist", day=2),
+                {**days_ahead("evt_stand_up", "Stand-up"), "deleted": True},
             ],
         },
     )
@@ -146,7 +127,7 @@ def test_a_change_is_read_as_a_delta_into_the_copy(app, pushed, cronofy, jobs, c
     [call] = cronofy.calls
     assert parse_qs(urlsplit(call.request.url).query) == {
         "tzid": ["Etc/UTC"],
-        "last_modified": [stamp(read_at - CLOCK_MARGIN)],
+        "last_modified": [utc_stamp(read_at - CLOCK_MARGIN)],
         "include_deleted": ["true"],
         "include_managed": ["true"],
     }
@@ -161,9 +142,9 @@ def test_a_change_is_read_as_a_delta_into_the_copy(app, pushed, cronofy, jobs, c
 
 def test_changes_are_read_from_an_earlier_changes_since(app, pushed, cronofy, jobs, clock):
     """Cronofy may say to read from before the last read: then from there, as it says."""
-    earlier = stamp(clock.now() - timedelta(hours=1))
+    earlier = utc_stamp(clock.now() - timedelta(hours=1))
     notify(pushed, body_for("change", changes_since=earlier))
-    cronofy.get(EVENTS_URL, json={"pages": {}, "events": [event("evt_new", "New")]})
+    cronofy.get(EVENTS_URL, json={"pages": {}, "events": [days_ahead("evt_new", "New")]})
     jobs.run()
     [call] = cronofy.calls
     assert parse_qs(urlsplit(call.request.url).query)["last_modified"] == [earlier]
@@ -173,17 +154,15 @@ def test_changes_are_read_from_an_earlier_changes_since(app, pushed, cronofy, jo
 def test_a_change_after_a_long_silence_reads_everything(app, pushed, cronofy, jobs, clock):
     """Changes since a read older than the daily full read could be many: read it all."""
     clock.advance(2 * 86_400)
-    notify(pushed, body_for("change", changes_since=stamp(clock.now())))
-    sync_copy(cronofy, CALENDARS, PROFILES, [event("evt_new", "From the full read", day=1)])
+    notify(pushed, body_for("change", changes_since=utc_stamp(clock.now())))
+    sync_copy(cronofy, CALENDARS, PROFILES, [days_ahead("evt_new", "From the full read", day=1)])
     assert [e["event_uid"] for e in copied_events(app)] == ["evt_new"]
 
 
 def test_a_copy_whose_events_never_loaded_reads_everything(app, user_client, cronofy, jobs, clock):
     connect(user_client, cronofy)
     cronofy.post(CHANNELS_URL, json={"channel": {"channel_id": "chn_1", "callback_url": "x"}})
-    cronofy.get(CALENDARS_URL, json=CALENDARS)
-    cronofy.get(PROFILES_URL, json=PROFILES)
-    cronofy.get(EVENTS_URL, status=503)
+    serve_sync(cronofy, answers={"events": {"status": 503}})
     jobs.run()
     with app.app_context():
         db.session.execute(
@@ -191,14 +170,14 @@ def test_a_copy_whose_events_never_loaded_reads_everything(app, user_client, cro
         )
         db.session.commit()
     assert the_connection(app).changes_read_at is None
-    notify(user_client, body_for("change", changes_since=stamp(clock.now())))
-    sync_copy(cronofy, CALENDARS, PROFILES, [event("evt_new", "From the full read")])
+    notify(user_client, body_for("change", changes_since=utc_stamp(clock.now())))
+    sync_copy(cronofy, CALENDARS, PROFILES, [days_ahead("evt_new", "From the full read")])
     assert [e["event_uid"] for e in copied_events(app)] == ["evt_new"]
 
 
 def test_the_same_delta_twice_changes_nothing(app, pushed, cronofy, jobs, clock):
-    since = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
-    changed = {"pages": {}, "events": [event("evt_dentist", "Dentist", day=2)]}
+    since = utc_stamp(clock.now())
+    changed = {"pages": {}, "events": [days_ahead("evt_dentist", "Dentist", day=2)]}
     for _ in range(2):
         notify(pushed, body_for("change", changes_since=since))
         cronofy.get(EVENTS_URL, json=changed)
@@ -211,18 +190,18 @@ def test_the_same_delta_twice_changes_nothing(app, pushed, cronofy, jobs, clock)
 def test_a_change_told_while_the_changes_are_read_is_read_too(app, pushed, cronofy, jobs, clock):
     """A later change, told while the read for an earlier one runs, may not be in that read:
     the sync keeps the mark and reads once more, a moment later."""
-    notify(pushed, body_for("change", changes_since=stamp(clock.now())))
+    notify(pushed, body_for("change", changes_since=utc_stamp(clock.now())))
 
     def read_while_told(request):
-        later = stamp(clock.now() + timedelta(seconds=5))
+        later = utc_stamp(clock.now() + timedelta(seconds=5))
         assert notify(pushed, body_for("change", changes_since=later)).status_code == 200
-        return 200, {}, json.dumps({"pages": {}, "events": [event("evt_first", "First")]})
+        return 200, {}, json.dumps({"pages": {}, "events": [days_ahead("evt_first", "First")]})
 
     cronofy.add_callback("GET", EVENTS_URL, callback=read_while_told)
     jobs.run()
     assert the_connection(app).changes_since is not None  # still to be read
     assert jobs.pending() == [] and jobs.scheduled() == ["sync_connection"]
-    cronofy.get(EVENTS_URL, json={"pages": {}, "events": [event("evt_second", "Second")]})
+    cronofy.get(EVENTS_URL, json={"pages": {}, "events": [days_ahead("evt_second", "Second")]})
     jobs.run_later_ones()
     assert [call.request.url.split("?")[0] for call in cronofy.calls] == [EVENTS_URL] * 2
     uids = [e["event_uid"] for e in copied_events(app)]
@@ -231,9 +210,9 @@ def test_a_change_told_while_the_changes_are_read_is_read_too(app, pushed, crono
 
 
 def test_a_failed_delta_falls_back_to_a_full_read(app, pushed, cronofy, jobs, clock):
-    notify(pushed, body_for("change", changes_since=clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")))
+    notify(pushed, body_for("change", changes_since=utc_stamp(clock.now())))
     cronofy.get(EVENTS_URL, status=503)
-    sync_copy(cronofy, CALENDARS, PROFILES, [event("evt_after", "After the outage")])
+    sync_copy(cronofy, CALENDARS, PROFILES, [days_ahead("evt_after", "After the outage")])
     assert [e["event_uid"] for e in copied_events(app)] == ["evt_after"]
 
 
@@ -263,8 +242,8 @@ def test_unknown_or_odd_notifications_are_acknowledged(app, pushed, jobs, body):
 
 
 def test_replayed_and_out_of_order_changes_keep_the_earliest(app, pushed, jobs, clock):
-    later = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
-    earlier = (clock.now() - timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    later = utc_stamp(clock.now())
+    earlier = utc_stamp(clock.now() - timedelta(seconds=30))
     for since in (later, later, earlier, later):
         assert notify(pushed, body_for("change", changes_since=since)).status_code == 200
     assert the_connection(app).changes_since == (clock.now() - timedelta(seconds=30)).replace(
@@ -306,7 +285,7 @@ def test_an_oversized_body_is_refused(app, pushed):
 
 
 def test_a_thousand_valid_changes_are_answered_and_make_one_job(app, pushed, jobs, clock):
-    body = body_for("change", changes_since=clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
+    body = body_for("change", changes_since=utc_stamp(clock.now()))
     statuses = {notify(pushed, body).status_code for _ in range(1000)}
     assert statuses == {200}
     assert jobs.pending() == ["sync_connection"]
@@ -334,7 +313,7 @@ def test_connecting_makes_a_channel_whose_url_carries_a_token(app, user_client, 
     cronofy.post(
         CHANNELS_URL,
         json={"channel": {"channel_id": "chn_new", "callback_url": "whatever"}},
-        match=[matchers.header_matcher({"Authorization": "Bearer access-1"})],
+        match=bearer("access-1"),
     )
     jobs.run()
     [create] = [c for c in cronofy.calls if c.request.url == CHANNELS_URL]
@@ -352,10 +331,7 @@ def test_disconnecting_closes_the_channel_before_revoking(app, pushed, cronofy):
     cronofy.delete(f"{CHANNELS_URL}/chn_1", status=202)
     cronofy.post(REVOKE_URL, status=200)
     cronofy.calls.reset()
-    pushed.post(
-        f"/auth/cronofy/connections/{the_connection(app).id}/disconnect",
-        data={"csrf_token": csrf_token(pushed)},
-    )
+    disconnect(pushed, the_connection(app).id)
     assert [(c.request.method, c.request.url) for c in cronofy.calls] == [
         ("DELETE", f"{CHANNELS_URL}/chn_1"),
         ("POST", REVOKE_URL),
@@ -437,9 +413,7 @@ def test_a_channel_at_an_old_url_is_moved(app, pushed, cronofy, jobs):
     ],
 )
 def test_without_a_reachable_url_no_channel_is_made(database_url, cronofy, settings):
-    with built_app(
-        database_url, CRONOFY_APP_URL=APP_URL, CRONOFY_API_URL=API_URL, **settings
-    ) as app:
+    with mocked_cronofy_app(database_url, **settings) as app:
         client = app.test_client()
         register(client)
         connect(client, cronofy)

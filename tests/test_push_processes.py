@@ -9,77 +9,34 @@ How fast that happens is measured by `make bench`; this checks that it happens, 
 at the cost the design promises.
 """
 
-import os
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, select
 
-from app.models import CronofyConnection
-from tests.conftest import unavailable
-from tests.helpers import PASSWORD
-from tests.live import RedisServer, ServerProcess, WorkerProcess, free_port, gunicorn_command
-from tests.visitor import event_time_shown, register_and_connect
+from tests.cronofy_data import utc_stamp
+from tests.helpers import PASSWORD, channel_verified
+from tests.live import two_web_processes_and_a_worker, wait_until
+from tests.pages import event_time_shown
+from tests.visitor import register_and_connect
 
 CHANGES = 50
 EMAIL = "pushed@example.com"
 
 
 @pytest.fixture
-def pushing_processes(database_url, app, sandbox) -> Iterator[tuple[str, str]]:
-    """Two web processes and a worker; Cronofy's notifications go to the first."""
-    try:
-        redis_server = RedisServer()
-    except FileNotFoundError as exc:
-        unavailable(f"{exc}: the multi-process tests start their own Redis")
-    ports = free_port(), free_port()
-    first, second = (f"http://127.0.0.1:{port}" for port in ports)
-    callback = f"{second}/auth/cronofy/callback"
-    sandbox.state.register_redirect_uri(callback)
-    env = {
-        **os.environ,
-        # No client id: development talks to the sandbox, with its credentials, and knows
-        # the sandbox can reach a local notification URL.
-        "APP_CONFIG": "development",
-        "CRONOFY_CLIENT_ID": "",
-        "SECRET_KEY": "shared-by-every-process-" + "x" * 24,
-        "TOKEN_ENCRYPTION_KEYS": ",".join(app.config["TOKEN_ENCRYPTION_KEYS"]),
-        "DATABASE_URL": database_url,
-        "CRONOFY_APP_URL": sandbox.app_url,
-        "CRONOFY_API_URL": sandbox.api_url,
-        "CRONOFY_REDIRECT_URI": callback,
-        "CRONOFY_NOTIFICATION_URL": first,
-        "RATELIMIT_STORAGE_URI": redis_server.url,
-        "TASK_QUEUE_URL": redis_server.url.replace("/0", "/1"),
-    }
-    with ExitStack() as stack:
-        stack.enter_context(redis_server)
-        for port, url in zip(ports, (first, second), strict=True):
-            stack.enter_context(ServerProcess(gunicorn_command(port, 4), url, env))
-        stack.enter_context(WorkerProcess(env))
-        yield first, second
+def pushing_processes(database_url, app, sandbox, own_redis) -> Iterator[tuple[str, str]]:
+    """Two web processes and a worker; Cronofy's notifications go to the first.
 
-
-def wait_for(done: Callable[[], bool], what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, f"{what} never happened"
-        time.sleep(0.05)
-
-
-def channel_verified(database_url: str) -> bool:
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            verified = conn.execute(select(CronofyConnection.channel_verified_at)).scalar()
-    finally:
-        engine.dispose()
-    return verified is not None
+    No client id: development talks to the sandbox, with its credentials, and knows the
+    sandbox can reach a local notification URL.
+    """
+    with two_web_processes_and_a_worker(
+        app, database_url, sandbox, own_redis.url, threads=4, push=True, CRONOFY_CLIENT_ID=""
+    ) as urls:
+        yield urls
 
 
 def planned_changes(calendar_id: str, start: datetime) -> list[tuple[str, dict[str, str]]]:
@@ -91,8 +48,8 @@ def planned_changes(calendar_id: str, start: datetime) -> list[tuple[str, dict[s
         fields = {
             "calendar_id": calendar_id,
             "summary": f"Pushed event {n // 3:02d}",
-            "start": begins.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "end": (begins + timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "start": utc_stamp(begins),
+            "end": utc_stamp(begins + timedelta(minutes=20)),
         }
         changes.append((kind, fields))
     return changes
@@ -101,14 +58,14 @@ def planned_changes(calendar_id: str, start: datetime) -> list[tuple[str, dict[s
 # Several processes need a database server they all share: this runs on PostgreSQL only.
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_every_change_reaches_the_other_process_with_one_delta_read(
-    pushing_processes, database_url, sandbox
+    pushing_processes, app, sandbox
 ):
     _first, second = pushing_processes
     visitor = register_and_connect(second, EMAIL, PASSWORD)
     [account] = sandbox.state.accounts()
     primary = next(c for c in account["calendars"] if c["primary"])
     visitor.reload_until(primary["name"])
-    wait_for(lambda: channel_verified(database_url), "the channel's verification")
+    wait_until(lambda: channel_verified(app), "the channel's verification", 20)
     sandbox.state.clear_log()
     sandbox.state.deliveries.clear_log()
 
@@ -134,7 +91,7 @@ def test_every_change_reaches_the_other_process_with_one_delta_read(
         def landed(summary: str = fields["summary"], expected: str | None = expected) -> bool:
             return event_time_shown(visitor.get(f"{second}/dashboard").text, summary) == expected
 
-        wait_for(landed, f"change {n} ({kind}) on the dashboard")
+        wait_until(landed, f"change {n} ({kind}) on the dashboard", 20)
 
     assert sandbox.state.wait_for_deliveries()
     deliveries = [d for d in sandbox.state.deliveries.log() if d["type"] == "change"]

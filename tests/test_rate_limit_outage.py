@@ -9,18 +9,16 @@ import logging
 import socket
 import threading
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 import requests
 from flask.testing import FlaskClient
 
-from tests.conftest import built_app, served_with_sandbox, unavailable
-from tests.helpers import PASSWORD, csrf_token
-from tests.live import RedisServer, free_port
-from tests.visitor import Visitor, register_and_connect
+from tests.conftest import built_app, redis_of_its_own, served_with_sandbox
+from tests.helpers import EMAIL, WRONG_PASSWORD, csrf_token, log_in
+from tests.live import free_port
+from tests.visitor import register_and_connect
 
-EMAIL = "ada@example.com"
 DOWN = (
     "Rate limit store unusable ({}): this process counts attempts in memory until it "
     "answers again (retried every 10s)"
@@ -43,16 +41,6 @@ class Clock:
         self.now += seconds
 
 
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    try:
-        server = RedisServer()
-    except FileNotFoundError as exc:
-        unavailable(f"{exc}: the Redis outage tests start their own server")
-    with server:
-        yield server
-
-
 def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     """Every warning (and worse) of the test, from any logger."""
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
@@ -67,15 +55,9 @@ def statuses(page: requests.Response) -> list[int]:
     return [r.status_code for r in (*page.history, page)]
 
 
-def log_in(visitor: Visitor, base: str, password: str = PASSWORD) -> requests.Response:
-    visitor.get(f"{base}/auth/login")
-    return visitor.press("Log in", email=EMAIL, password=password)
-
-
 def wrong_log_in(client: FlaskClient) -> int:
     """One log-in attempt with a wrong password, through the test client: its status."""
-    data = {"email": EMAIL, "password": "wrong password", "csrf_token": csrf_token(client)}
-    return client.post("/auth/login", data=data).status_code
+    return log_in(client, EMAIL, WRONG_PASSWORD).status_code
 
 
 def test_nothing_listening_costs_no_log_in(database_url, sandbox, caplog):
@@ -94,12 +76,14 @@ def test_nothing_listening_costs_no_log_in(database_url, sandbox, caplog):
         seen += statuses(visitor.get(f"{server.url}/dashboard"))
         assert "Work" in visitor.text  # the sandbox's calendars, so Cronofy was reached
         seen += statuses(visitor.press("Log out"))
-        seen += statuses(log_in(visitor, server.url))
+        seen += statuses(visitor.log_in(server.url, EMAIL))
         assert visitor.page.url == f"{server.url}/dashboard"
         seen += statuses(visitor.press("Log out"))
         # The limit holds in memory: the 1st attempt was the log-in above, so two more
         # wrong passwords are allowed and the 4th attempt is refused.
-        attempts = [log_in(visitor, server.url, "wrong password").status_code for _ in range(3)]
+        attempts = [
+            visitor.log_in(server.url, EMAIL, WRONG_PASSWORD).status_code for _ in range(3)
+        ]
         assert attempts == [400, 400, 429]
         assert server.app.extensions["rate_limiter"].counting.counting_in_memory
     assert seen and all(status < 500 for status in seen), seen
@@ -107,13 +91,13 @@ def test_nothing_listening_costs_no_log_in(database_url, sandbox, caplog):
     assert not any("store-password" in r.getMessage() for r in caplog.records)
 
 
-def test_redis_killed_then_started_again(database_url, sandbox, redis_server, caplog):
+def test_redis_killed_then_started_again(database_url, sandbox, own_redis, caplog):
     """Counting moves to memory when Redis dies and back to Redis when it returns."""
-    store = redis_server.client()
+    store = own_redis.client()
     with served_with_sandbox(
         database_url,
         sandbox,
-        RATELIMIT_STORAGE_URI=redis_server.url,
+        RATELIMIT_STORAGE_URI=own_redis.url,
         RATELIMIT_LOGIN="3 per minute",
         CRONOFY_BUDGET_STORAGE_URI="memory://",
     ) as server:
@@ -130,11 +114,11 @@ def test_redis_killed_then_started_again(database_url, sandbox, redis_server, ca
             "cronofy.connect/100/1/hour": "1",
         }
 
-        redis_server.kill()
+        own_redis.kill()
         seen = statuses(visitor.get(f"{server.url}/dashboard"))
         assert "Work" in visitor.text
         seen += statuses(visitor.press("Log out"))
-        seen += statuses(log_in(visitor, server.url))
+        seen += statuses(visitor.log_in(server.url, EMAIL))
         assert visitor.page.url == f"{server.url}/dashboard"
         seen += statuses(visitor.press("Connect another calendar"))
         seen += statuses(visitor.press("Allow", email="ada@work.example"))
@@ -143,51 +127,53 @@ def test_redis_killed_then_started_again(database_url, sandbox, redis_server, ca
         assert all(status < 500 for status in seen), seen
         assert warnings(caplog) == [DOWN.format("ConnectionError")]
         # In memory the log-in above was attempt 1 of 3.
-        attempts = [log_in(visitor, server.url, "wrong password").status_code for _ in range(3)]
+        attempts = [
+            visitor.log_in(server.url, EMAIL, WRONG_PASSWORD).status_code for _ in range(3)
+        ]
         assert attempts == [400, 400, 429]
         # A retry while Redis is still down finds it down again, quietly.
         clock.advance(10)
-        assert log_in(visitor, server.url, "wrong password").status_code == 429
+        assert visitor.log_in(server.url, EMAIL, WRONG_PASSWORD).status_code == 429
         assert warnings(caplog) == [DOWN.format("ConnectionError")]
 
-        redis_server.start()  # same port, no data
+        own_redis.start()  # same port, no data
         # Until the retry interval has passed, nothing is sent to Redis: memory still counts.
-        assert log_in(visitor, server.url, "wrong password").status_code == 429
+        assert visitor.log_in(server.url, EMAIL, WRONG_PASSWORD).status_code == 429
         assert store.keys("*") == []
         assert infos(caplog, BACK) == 0
 
         clock.advance(10)
         # The next attempt goes to Redis, where this address has a fresh allowance.
-        assert log_in(visitor, server.url, "wrong password").status_code == 400
+        assert visitor.log_in(server.url, EMAIL, WRONG_PASSWORD).status_code == 400
         assert infos(caplog, BACK) == 1
         assert not counting.counting_in_memory
         login_key = f"{KEY_PREFIX}auth.login/3/1/minute"
         assert store.get(login_key) == "1"
-        assert log_in(visitor, server.url, "wrong password").status_code == 400
+        assert visitor.log_in(server.url, EMAIL, WRONG_PASSWORD).status_code == 400
         assert store.get(login_key) == "2"
 
         # Redis's counter is the one enforced: set it to the limit, then clear it.
         store.set(login_key, 3, keepttl=True)
-        assert log_in(visitor, server.url, "wrong password").status_code == 429
+        assert visitor.log_in(server.url, EMAIL, WRONG_PASSWORD).status_code == 429
         store.delete(login_key)
-        assert log_in(visitor, server.url).status_code == 200  # logged in: the dashboard
+        assert visitor.log_in(server.url, EMAIL).status_code == 200  # logged in: the dashboard
         assert visitor.page.url == f"{server.url}/dashboard"
         assert store.get(login_key) == "1"
     assert warnings(caplog) == [DOWN.format("ConnectionError")]
     assert infos(caplog, BACK) == 1
 
 
-def test_a_second_outage_is_logged_again(database_url, redis_server, caplog):
+def test_a_second_outage_is_logged_again(database_url, own_redis, caplog):
     """One warning per outage, not per request and not once per process life."""
-    with built_app(database_url, RATELIMIT_STORAGE_URI=redis_server.url) as app:
+    with built_app(database_url, RATELIMIT_STORAGE_URI=own_redis.url) as app:
         counting = app.extensions["rate_limiter"].counting
         clock = counting.clock = Clock()
         client = app.test_client()
 
         for _ in range(2):
-            redis_server.kill()
+            own_redis.kill()
             assert [wrong_log_in(client) for _ in range(3)] == [400, 400, 400]
-            redis_server.start()
+            own_redis.start()
             clock.advance(10)
             assert wrong_log_in(client) == 400
             assert not counting.counting_in_memory
@@ -197,18 +183,10 @@ def test_a_second_outage_is_logged_again(database_url, redis_server, caplog):
 
 def test_a_store_that_refuses_our_password_is_counted_around(database_url, caplog):
     """A rotated Redis password is an outage of the store, not of log-in (doctor flags it)."""
-    try:
-        server = RedisServer(password="new-store-pw")
-    except FileNotFoundError as exc:
-        unavailable(f"{exc}: the Redis outage tests start their own server")
+    server = redis_of_its_own(password="new-store-pw")
     stale = f"redis://:old-store-pw@127.0.0.1:{server.port}/0"
     with server, built_app(database_url, RATELIMIT_STORAGE_URI=stale) as app:
-        client = app.test_client()
-        response = client.post(
-            "/auth/login",
-            data={"email": EMAIL, "password": "wrong password", "csrf_token": csrf_token(client)},
-        )
-        assert response.status_code == 400
+        assert wrong_log_in(app.test_client()) == 400
         assert server.client().keys("*") == []
     assert warnings(caplog) == [DOWN.format("AuthenticationError")]
     assert not any("store-pw" in r.getMessage() for r in caplog.records)
@@ -234,7 +212,7 @@ def test_requests_waiting_on_a_hung_store_are_all_served(database_url, caplog):
             answers: list[int] = []
 
             def attempt(client, token: str) -> None:
-                data = {"email": EMAIL, "password": "wrong password", "csrf_token": token}
+                data = {"email": EMAIL, "password": WRONG_PASSWORD, "csrf_token": token}
                 start.wait()
                 answers.append(client.post("/auth/login", data=data).status_code)
 
@@ -264,12 +242,12 @@ def test_requests_waiting_on_a_hung_store_are_all_served(database_url, caplog):
     ],
 )
 def test_a_store_that_answers_with_an_error_is_counted_around_too(
-    database_url, redis_server, caplog, break_the_key
+    database_url, own_redis, caplog, break_the_key
 ):
     """A store that answers, but wrongly, is as unusable as one that is down: log-in stays up."""
-    store = redis_server.client()
+    store = own_redis.client()
     with built_app(
-        database_url, RATELIMIT_STORAGE_URI=redis_server.url, RATELIMIT_LOGIN="3 per minute"
+        database_url, RATELIMIT_STORAGE_URI=own_redis.url, RATELIMIT_LOGIN="3 per minute"
     ) as app:
         client = app.test_client()
 

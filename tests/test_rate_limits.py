@@ -6,19 +6,16 @@ import pytest
 
 from app import create_app
 from config import ConfigError
-from tests.conftest import built_app, unavailable
-from tests.helpers import API_URL, APP_URL, PASSWORD, csrf_token, register
+from tests.conftest import built_app, mocked_cronofy_app, unavailable
+from tests.helpers import WRONG_PASSWORD, log_in, post_form, register
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 TOO_MANY = "Too many attempts from your network in a short time."
 
 
-def _login(client, password: str = "wrong password", **headers: str):
-    return client.post(
-        "/auth/login",
-        data={"email": "ada@example.com", "password": password, "csrf_token": csrf_token(client)},
-        headers=headers,
-    )
+def _login(client, **headers: str):
+    """One log-in attempt with a wrong password."""
+    return log_in(client, password=WRONG_PASSWORD, headers=headers)
 
 
 def _assert_limited(response) -> None:
@@ -32,10 +29,9 @@ def _assert_limited(response) -> None:
 
 @pytest.fixture
 def limited_app(database_url):
-    with built_app(
+    """The app with low limits: 3 log-ins, 2 registrations and 2 connects a minute."""
+    with mocked_cronofy_app(
         database_url,
-        CRONOFY_APP_URL=APP_URL,
-        CRONOFY_API_URL=API_URL,
         RATELIMIT_LOGIN="3 per minute",
         RATELIMIT_REGISTER="2 per minute",
         RATELIMIT_CONNECT="2 per minute",
@@ -56,7 +52,7 @@ def test_logging_in_is_limited(limited_app):
         assert _login(client).status_code == 400  # wrong password
     _assert_limited(_login(client))
     # Even the right password waits: the limit is on attempts, not on failures.
-    _assert_limited(_login(client, PASSWORD))
+    _assert_limited(log_in(client))
     # Reading the form is not an attempt.
     assert client.get("/auth/login").status_code == 200
 
@@ -72,9 +68,9 @@ def test_connecting_is_limited(limited_app):
     client = limited_app.test_client()
     register(client)
     for _ in range(2):
-        response = client.post("/auth/cronofy/connect", data={"csrf_token": csrf_token(client)})
+        response = post_form(client, "/auth/cronofy/connect")
         assert response.status_code == 302
-    response = client.post("/auth/cronofy/connect", data={"csrf_token": csrf_token(client)})
+    response = post_form(client, "/auth/cronofy/connect")
     _assert_limited(response)
 
 

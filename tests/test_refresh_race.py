@@ -6,9 +6,7 @@ fire concurrent work at one connection (page views that ask for syncs, event cre
 that call Cronofy while the person waits) and count the refresh calls the sandbox saw.
 """
 
-import os
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,9 +16,9 @@ from sqlalchemy import create_engine, update
 from app.extensions import db
 from app.models import CronofyConnection
 from sandbox import defaults as sandbox_defaults
-from tests.conftest import unavailable
-from tests.helpers import PASSWORD, age_the_copy
-from tests.live import RedisServer, ServerProcess, WorkerProcess, free_port, gunicorn_command
+from tests.helpers import age_the_copy
+from tests.live import two_web_processes_and_a_worker
+from tests.pages import parse_forms
 from tests.visitor import Visitor, register_and_connect
 
 CONCURRENCY = 16
@@ -69,7 +67,7 @@ def create_events(visitor: Visitor, base: str, count: int) -> list[requests.Resp
     """Submit the new-event form `count` times at once (one browser, many tabs)."""
     visitor.get(f"{base}/events/new")
     form = {
-        **next(f for f in _forms(visitor.text) if "summary" in f),
+        **next(f.fields for f in parse_forms(visitor.text) if "summary" in f.fields),
         "summary": "Race",
         "start_date": "2030-01-07",
         "start_time": "10:00",
@@ -82,14 +80,6 @@ def create_events(visitor: Visitor, base: str, count: int) -> list[requests.Resp
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(post, range(count)))
-
-
-def _forms(page: str) -> list[dict[str, str]]:
-    from tests.visitor import _Forms
-
-    parser = _Forms()
-    parser.feed(page)
-    return [form.fields for form in parser.forms]
 
 
 def test_threads_in_one_process_refresh_once(live_app, sandbox):
@@ -128,40 +118,21 @@ def test_concurrent_writes_after_expiry_refresh_once(live_app, sandbox):
 
 
 @pytest.fixture
-def two_processes(database_url, app, sandbox):
+def two_processes(database_url, app, sandbox, own_redis):
     """Two gunicorn processes and a worker process sharing PostgreSQL, Redis and a SECRET_KEY.
 
-    Both web processes send Cronofy the second one's callback URL, as two hosts behind one
-    load balancer share the public URL, so an authorization started on the first ends on
-    the second. The worker, a real consumer on its own Redis, fills the local copy.
+    An authorization started on the first ends on the second (tests/live.py). The worker,
+    a real consumer on its own Redis, fills the local copy.
     """
-    try:
-        redis_server = RedisServer()
-    except FileNotFoundError as exc:
-        unavailable(f"{exc}: the multi-process tests start their own Redis")
-    ports = free_port(), free_port()
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
-    callback = f"{urls[1]}/auth/cronofy/callback"
-    sandbox.state.register_redirect_uri(callback)
-    env = {
-        **os.environ,
-        "APP_CONFIG": "development",
-        "SECRET_KEY": "shared-by-every-process-" + "x" * 24,
-        "TOKEN_ENCRYPTION_KEYS": ",".join(app.config["TOKEN_ENCRYPTION_KEYS"]),
-        "DATABASE_URL": database_url,
-        "CRONOFY_CLIENT_ID": sandbox_defaults.CLIENT_ID,
-        "CRONOFY_CLIENT_SECRET": sandbox_defaults.CLIENT_SECRET,
-        "CRONOFY_APP_URL": sandbox.app_url,
-        "CRONOFY_API_URL": sandbox.api_url,
-        "CRONOFY_REDIRECT_URI": callback,
-        "RATELIMIT_STORAGE_URI": redis_server.url,
-        "TASK_QUEUE_URL": redis_server.url.replace("/0", "/1"),
-    }
-    with ExitStack() as stack:
-        stack.enter_context(redis_server)
-        for port, url in zip(ports, urls, strict=True):
-            stack.enter_context(ServerProcess(gunicorn_command(port, CONCURRENCY), url, env))
-        stack.enter_context(WorkerProcess(env))
+    with two_web_processes_and_a_worker(
+        app,
+        database_url,
+        sandbox,
+        own_redis.url,
+        threads=CONCURRENCY,
+        CRONOFY_CLIENT_ID=sandbox_defaults.CLIENT_ID,
+        CRONOFY_CLIENT_SECRET=sandbox_defaults.CLIENT_SECRET,
+    ) as urls:
         yield urls
 
 
@@ -172,8 +143,7 @@ def test_several_processes_share_one_authorization_and_refresh_it_once(
 ):
     first, second = two_processes
     visitor = Visitor()
-    visitor.get(f"{first}/auth/register")
-    visitor.press("Create account", email="race@example.com", password=PASSWORD, confirm=PASSWORD)
+    visitor.register(first, "race@example.com")
     visitor.press("Connect calendar")  # on the first process
     visitor.press("Allow", email="race@example.com")
     # The callback, state check and code exchange happened on the second process.

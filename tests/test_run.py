@@ -80,8 +80,7 @@ def test_a_restart_keeps_the_connection_working(run_env):
         assert "not answering" not in page
 
         again = Visitor()  # and logging in afresh finds the same connection
-        again.get(f"{base}/auth/login")
-        again.press("Log in", email=EMAIL, password="correct horse battery")
+        again.log_in(base, EMAIL)
         assert "Work" in again.text and "Needs reconnecting" not in again.text
 
 
@@ -89,8 +88,7 @@ def test_the_sandbox_follows_port(run_env):
     port = int(run_env["PORT"])
     with make_run(run_env):
         visitor = Visitor()
-        visitor.get(f"http://127.0.0.1:{port}/auth/register")
-        visitor.press("Create account", email=EMAIL, password="x" * 12, confirm="x" * 12)
+        visitor.register(f"http://127.0.0.1:{port}", EMAIL, password="x" * 12)
         visitor.press("Connect calendar")
         assert visitor.page.url.startswith(f"http://127.0.0.1:{port + 1}/oauth/authorize?")
         visitor.press("Allow", email=EMAIL)

@@ -3,75 +3,44 @@
 Tasks wait in the app's in-memory queue until a test runs them (`jobs`), as a worker would.
 """
 
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection, DataSet, Snapshot
 from app.sync import tasks
 from app.sync.queue import huey
-from tests.helpers import (
+from tests.cronofy_data import (
+    CALENDARS,
     CALENDARS_URL,
     EVENTS_URL,
+    PROFILES,
     PROFILES_URL,
+    REVOKE_URL,
     TOKEN_URL,
-    connect,
-    sync_copy,
 )
-from tests.test_agenda import CALENDARS, PROFILES
+from tests.helpers import connect, connection_id, disconnect, rows, serve_sync, the_connection
 
 READS = (CALENDARS_URL, PROFILES_URL, EVENTS_URL)
-
-
-def serve(cronofy, **overrides) -> None:
-    """Cronofy's answers for one sync (a mock per read; `overrides` replace one of them)."""
-    answers = {
-        CALENDARS_URL: {"json": CALENDARS},
-        PROFILES_URL: {"json": PROFILES},
-        EVENTS_URL: {"json": {"pages": {"current": 1, "total": 1}, "events": []}},
-    }
-    for name, answer in overrides.items():
-        answers[
-            {"calendars": CALENDARS_URL, "profiles": PROFILES_URL, "events": EVENTS_URL}[name]
-        ] = answer
-    for url, answer in answers.items():
-        cronofy.get(url, **answer)
 
 
 def reads(cronofy) -> list[str]:
     return [c.request.url.split("?")[0] for c in cronofy.calls if c.request.method == "GET"]
 
 
-def the_connection(app) -> CronofyConnection:
-    with app.app_context():
-        row = db.session.scalars(select(CronofyConnection)).one()
-        db.session.expunge(row)
-        return row
-
-
 def snapshots(app) -> dict[DataSet, Snapshot]:
-    with app.app_context():
-        rows = list(db.session.scalars(select(Snapshot)))
-        db.session.expunge_all()
-        return {row.data_set: row for row in rows}
+    return {row.data_set: row for row in rows(app, Snapshot)}
 
 
 def nudge(app, times: int = 1) -> None:
+    """Ask for a sync of the one connection, `times` times, as pages and notices do."""
+    only = connection_id(app)
     with app.app_context():
-        connection_id = db.session.scalars(select(CronofyConnection.id)).one()
         for _ in range(times):
-            tasks.request_sync([connection_id])
-
-
-@pytest.fixture
-def connected(app, user_client, cronofy, jobs):
-    """A user whose one connection has had its first sync."""
-    connect(user_client, cronofy)
-    sync_copy(cronofy, CALENDARS, PROFILES)
-    return user_client
+            tasks.request_sync([only])
 
 
 def test_connecting_asks_for_a_first_sync_and_the_page_says_so(app, user_client, cronofy, jobs):
@@ -86,7 +55,7 @@ def test_connecting_asks_for_a_first_sync_and_the_page_says_so(app, user_client,
     version = user_client.get("/dashboard/copy-version").get_json()
     assert version["syncing"] is True
 
-    serve(cronofy)
+    serve_sync(cronofy)
     assert jobs.run() == 1
     after = user_client.get("/dashboard/copy-version").get_json()
     assert (after["syncing"], after["version"] != version["version"]) == (False, True)
@@ -95,15 +64,15 @@ def test_connecting_asks_for_a_first_sync_and_the_page_says_so(app, user_client,
     assert "Work" in page and "Nothing planned." in page
 
 
-def test_a_hundred_nudges_make_one_sync(app, connected, cronofy, jobs):
+def test_a_hundred_nudges_make_one_sync(app, synced_user, cronofy, jobs):
     nudge(app, 100)
     assert jobs.pending() == ["sync_connection"]  # one message: the mark says the rest
-    serve(cronofy)
+    serve_sync(cronofy)
     jobs.run()
     assert sorted(reads(cronofy)) == sorted(READS)  # one sync: one read of each
 
 
-def test_nudges_during_a_sync_make_exactly_one_more(app, connected, cronofy, jobs):
+def test_nudges_during_a_sync_make_exactly_one_more(app, synced_user, cronofy, jobs):
     nudge(app)
 
     def calendars_while_nudged(request):
@@ -111,7 +80,7 @@ def test_nudges_during_a_sync_make_exactly_one_more(app, connected, cronofy, job
         return 200, {}, '{"calendars": []}'
 
     cronofy.add_callback("GET", CALENDARS_URL, callback=calendars_while_nudged)
-    serve(cronofy, calendars={"json": CALENDARS})
+    serve_sync(cronofy)
     cronofy.get(PROFILES_URL, json=PROFILES)
     cronofy.get(EVENTS_URL, json={"events": []})
     jobs.run()
@@ -123,7 +92,7 @@ def test_nudges_during_a_sync_make_exactly_one_more(app, connected, cronofy, job
     assert jobs.scheduled() == []
 
 
-def test_a_sync_running_elsewhere_is_not_doubled(app, connected, cronofy, jobs, clock):
+def test_a_sync_running_elsewhere_is_not_doubled(app, synced_user, cronofy, jobs, clock):
     with app.app_context():
         db.session.execute(
             update(CronofyConnection).values(sync_lease_until=clock.now() + timedelta(minutes=1))
@@ -135,19 +104,19 @@ def test_a_sync_running_elsewhere_is_not_doubled(app, connected, cronofy, jobs, 
     assert the_connection(app).sync_wanted_at is not None
 
 
-def test_a_lost_job_costs_a_delay_not_the_sync(app, connected, cronofy, jobs):
+def test_a_lost_job_costs_a_delay_not_the_sync(app, synced_user, cronofy, jobs):
     nudge(app)
     huey.storage.flush_queue()  # a dropped message, a flushed queue, a restart
     assert jobs.pending() == []
     with app.app_context():
         tasks.sweep.call_local()  # what runs every minute
-    serve(cronofy)
+    serve_sync(cronofy)
     jobs.run()
     assert sorted(reads(cronofy)) == sorted(READS)
 
 
 def test_a_worker_killed_mid_sync_is_taken_over_when_its_lease_runs_out(
-    app, connected, cronofy, jobs, clock
+    app, synced_user, cronofy, jobs, clock
 ):
     nudge(app)
     huey.storage.flush_queue()
@@ -161,44 +130,46 @@ def test_a_worker_killed_mid_sync_is_taken_over_when_its_lease_runs_out(
     clock.advance(61)
     with app.app_context():
         tasks.sweep.call_local()
-    serve(cronofy)
+    serve_sync(cronofy)
     jobs.run()
     assert sorted(reads(cronofy)) == sorted(READS)
     assert the_connection(app).sync_lease_until is None
 
 
-def test_every_connection_is_read_in_full_once_a_day(app, connected, cronofy, jobs, clock):
+def test_every_connection_is_read_in_full_once_a_day(app, synced_user, cronofy, jobs, clock):
     with app.app_context():
         tasks.sweep.call_local()
     assert jobs.pending() == []  # read a moment ago
     clock.advance(24 * 3600 + 1)
     with app.app_context():
         tasks.sweep.call_local()
-    serve(cronofy)
+    serve_sync(cronofy)
     jobs.run()
     assert sorted(reads(cronofy)) == sorted(READS)
     assert the_connection(app).full_synced_at == clock.now()
 
 
 def test_a_stale_copy_is_shown_as_it_is_and_refreshed_in_the_background(
-    app, connected, cronofy, jobs, clock
+    app, synced_user, cronofy, jobs, clock
 ):
     clock.advance(301)  # older than CRONOFY_SYNC_MAX_AGE
-    page = connected.get("/dashboard").get_data(as_text=True)
+    page = synced_user.get("/dashboard").get_data(as_text=True)
     assert "Work" in page  # shown meanwhile
     assert jobs.pending() == ["sync_connection"]
     assert len(cronofy.calls) == 0  # the page itself asked nobody
-    connected.get("/dashboard")
+    synced_user.get("/dashboard")
     assert jobs.pending() == ["sync_connection"]  # asked once, not per view
 
 
-def test_an_outage_keeps_the_last_known_data_with_the_reason(app, connected, cronofy, jobs, clock):
+def test_an_outage_keeps_the_last_known_data_with_the_reason(
+    app, synced_user, cronofy, jobs, clock
+):
     clock.advance(301)
-    connected.get("/dashboard")
+    synced_user.get("/dashboard")
     for url in READS:
         cronofy.get(url, status=503)
     jobs.run()
-    page = connected.get("/dashboard").get_data(as_text=True)
+    page = synced_user.get("/dashboard").get_data(as_text=True)
     london = ZoneInfo("Europe/London")  # the connected account's zone, which the page uses
     as_of = (clock.now() - timedelta(seconds=301)).astimezone(london).strftime("%H:%M")
     # One notice for the one cause, naming every part it touched.
@@ -208,16 +179,16 @@ def test_an_outage_keeps_the_last_known_data_with_the_reason(app, connected, cro
     assert "Work" in page and "Team holidays" in page
     assert "Nothing planned." in page  # the events were known, and there were none
     # The failure is not retried on every view: the next attempt waits a minute.
-    connected.get("/dashboard")
+    synced_user.get("/dashboard")
     assert jobs.pending() == []
     clock.advance(61)
-    connected.get("/dashboard")
+    synced_user.get("/dashboard")
     assert jobs.pending() == ["sync_connection"]
 
 
 def test_events_never_loaded_are_not_shown_as_free_days(app, user_client, cronofy, jobs):
     connect(user_client, cronofy)
-    serve(cronofy, events={"status": 503})
+    serve_sync(cronofy, answers={"events": {"status": 503}})
     jobs.run()
     page = user_client.get("/dashboard").get_data(as_text=True)
     assert "Its events could not be loaded yet. Cronofy is not answering." in page
@@ -227,7 +198,7 @@ def test_events_never_loaded_are_not_shown_as_free_days(app, user_client, cronof
 
 
 def test_an_ended_authorization_drops_the_copied_data_and_keeps_the_row(
-    app, connected, cronofy, jobs, clock
+    app, synced_user, cronofy, jobs, clock
 ):
     clock.advance(3600)  # the access token has expired: the sync refreshes first
     cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
@@ -236,28 +207,30 @@ def test_an_ended_authorization_drops_the_copied_data_and_keeps_the_row(
     row = the_connection(app)
     assert row.status is ConnectionStatus.NEEDS_RECONNECT
     assert all(s.data is None and s.synced_at is None for s in snapshots(app).values())
-    page = connected.get("/dashboard").get_data(as_text=True)
+    page = synced_user.get("/dashboard").get_data(as_text=True)
     assert "its copied calendar data was removed" in page
     assert "Reconnect" in page
     assert "Work" not in page and "Team holidays" not in page
-    connected.get("/dashboard")
+    synced_user.get("/dashboard")
     assert jobs.pending() == []  # nothing to read with until the user reconnects
 
 
-def test_a_profile_that_lost_its_credentials_keeps_its_data(app, connected, cronofy, jobs, clock):
+def test_a_profile_that_lost_its_credentials_keeps_its_data(
+    app, synced_user, cronofy, jobs, clock
+):
     clock.advance(301)
-    connected.get("/dashboard")
+    synced_user.get("/dashboard")
     lost = {"profiles": [{**PROFILES["profiles"][0], "profile_connected": False}]}
-    serve(cronofy, profiles={"json": lost})
+    serve_sync(cronofy, profiles=lost)
     jobs.run()
-    page = connected.get("/dashboard").get_data(as_text=True)
+    page = synced_user.get("/dashboard").get_data(as_text=True)
     assert "Disconnected" in page
     assert "Work" in page  # its calendars stay on show
 
 
-def test_a_rate_limited_sync_comes_back_when_cronofy_says(app, connected, cronofy, jobs):
+def test_a_rate_limited_sync_comes_back_when_cronofy_says(app, synced_user, cronofy, jobs):
     nudge(app)
-    serve(cronofy, calendars={"status": 429, "headers": {"Retry-After": "17"}})
+    serve_sync(cronofy, answers={"calendars": {"status": 429, "headers": {"Retry-After": "17"}}})
     jobs.run()
     assert the_connection(app).sync_wanted_at is not None  # still wanted
     assert jobs.pending() == []
@@ -267,15 +240,10 @@ def test_a_rate_limited_sync_comes_back_when_cronofy_says(app, connected, cronof
     assert timedelta(seconds=15) < eta - datetime.now(UTC) <= timedelta(seconds=17)
 
 
-def test_disconnecting_deletes_the_copied_data(app, connected, cronofy, jobs):
-    from tests.helpers import REVOKE_URL, csrf_token
-
+def test_disconnecting_deletes_the_copied_data(app, synced_user, cronofy, jobs):
     assert len(snapshots(app)) == 3
     cronofy.post(REVOKE_URL, status=200)
-    connected.post(
-        f"/auth/cronofy/connections/{the_connection(app).id}/disconnect",
-        data={"csrf_token": csrf_token(connected)},
-    )
+    disconnect(synced_user, the_connection(app).id)
     assert snapshots(app) == {}
 
 
@@ -301,29 +269,27 @@ def test_a_connection_without_some_scopes_is_not_read_again_every_minute(
     assert jobs.pending() == []  # profiles and events were not granted: nothing is due
 
 
-def test_the_pages_version_and_the_polled_one_agree(app, connected, cronofy, jobs, clock):
+def test_the_pages_version_and_the_polled_one_agree(app, synced_user, cronofy, jobs, clock):
     """Else the open dashboard would fetch itself again and again."""
-    import re
-
     for _ in range(2):
-        page = connected.get("/dashboard").get_data(as_text=True)
+        page = synced_user.get("/dashboard").get_data(as_text=True)
         shown = re.search(r'data-copy-version="([0-9a-f]+)"', page).group(1)
-        assert connected.get("/dashboard/copy-version").get_json() == {
+        assert synced_user.get("/dashboard/copy-version").get_json() == {
             "version": shown,
             "syncing": False,
         }
         clock.advance(301)
-        connected.get("/dashboard")
+        synced_user.get("/dashboard")
         for url in READS:
             cronofy.get(url, status=503)
         jobs.run()  # a failed refresh: a new version
 
 
-def test_a_copy_kept_by_push_is_not_refreshed_for_its_age(app, connected, jobs, clock):
+def test_a_copy_kept_by_push_is_not_refreshed_for_its_age(app, synced_user, jobs, clock):
     with app.app_context():
         db.session.execute(update(CronofyConnection).values(channel_verified_at=clock.now()))
         db.session.commit()
     clock.advance(3 * 3600)  # far older than CRONOFY_SYNC_MAX_AGE
-    page = connected.get("/dashboard").get_data(as_text=True)
+    page = synced_user.get("/dashboard").get_data(as_text=True)
     assert "Work" in page
     assert jobs.pending() == []  # changes arrive by themselves; the daily read does the rest

@@ -4,13 +4,11 @@ The app is served over HTTP from this process, with the sandbox; the workers are
 of their own, sharing the database and a Redis server the test starts on its own port.
 """
 
-import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -18,8 +16,8 @@ from app.models import CronofyConnection
 from app.sync import tasks
 from sandbox import SandboxServer
 from sandbox import defaults as sandbox_defaults
-from tests.conftest import served_with_sandbox, unavailable
-from tests.live import LiveApp, RedisServer, WorkerProcess
+from tests.conftest import served_with_sandbox
+from tests.live import LiveApp, RedisServer, WorkerProcess, app_process_env, wait_until
 from tests.visitor import register_and_connect
 
 
@@ -47,22 +45,6 @@ class Setup:
         with self.server.app.app_context():
             tasks.sweep.call_local()
 
-    def wait_for(self, done: Callable[[], bool], timeout: float = 15) -> None:
-        deadline = time.monotonic() + timeout
-        while not done():
-            assert time.monotonic() < deadline, "the workers did not get there in time"
-            time.sleep(0.05)
-
-
-@pytest.fixture
-def redis_queue() -> Iterator[RedisServer]:
-    try:
-        server = RedisServer()
-    except FileNotFoundError as exc:
-        unavailable(f"{exc}: the worker tests start their own Redis")
-    with server:
-        yield server
-
 
 @contextmanager
 def setup_for(
@@ -79,21 +61,16 @@ def setup_for(
         CRONOFY_BUDGET=budget,
         **{k: (int(v) if v.isdigit() else v) for k, v in settings.items()},
     ) as server:
-        env = {
-            **os.environ,
-            "APP_CONFIG": "development",
-            "SECRET_KEY": "workers-" + "k" * 40,
-            "TOKEN_ENCRYPTION_KEYS": ",".join(server.app.config["TOKEN_ENCRYPTION_KEYS"]),
-            "DATABASE_URL": database_url,
-            "CRONOFY_CLIENT_ID": sandbox_defaults.CLIENT_ID,
-            "CRONOFY_CLIENT_SECRET": sandbox_defaults.CLIENT_SECRET,
-            "CRONOFY_APP_URL": sandbox.app_url,
-            "CRONOFY_API_URL": sandbox.api_url,
-            "RATELIMIT_STORAGE_URI": redis.url,
-            "TASK_QUEUE_URL": queue,
-            "CRONOFY_BUDGET": budget,
+        env = app_process_env(
+            server.app,
+            database_url,
+            sandbox,
+            redis.url,
+            CRONOFY_CLIENT_ID=sandbox_defaults.CLIENT_ID,
+            CRONOFY_CLIENT_SECRET=sandbox_defaults.CLIENT_SECRET,
+            CRONOFY_BUDGET=budget,
             **settings,
-        }
+        )
         yield Setup(server, redis, env)
 
 
@@ -101,10 +78,8 @@ def api_reads(sandbox: SandboxServer) -> list[str]:
     return [e["path"] for e in sandbox.state.requests_log() if e["path"].startswith("/v1/")]
 
 
-def test_the_first_sync_lands_and_views_then_ask_cronofy_nothing(
-    database_url, sandbox, redis_queue
-):
-    with setup_for(database_url, sandbox, redis_queue) as setup, setup.worker():
+def test_the_first_sync_lands_and_views_then_ask_cronofy_nothing(database_url, sandbox, own_redis):
+    with setup_for(database_url, sandbox, own_redis) as setup, setup.worker():
         base = setup.server.url
         visitor = register_and_connect(base, "ada@example.com")
         assert "Syncing your calendars" in visitor.text or "Work" in visitor.text
@@ -119,8 +94,8 @@ def test_the_first_sync_lands_and_views_then_ask_cronofy_nothing(
         assert sandbox.state.requests_log() == []
 
 
-def test_a_worker_killed_mid_sync_loses_nothing(database_url, sandbox, redis_queue):
-    with setup_for(database_url, sandbox, redis_queue, CRONOFY_SYNC_LEASE="2") as setup:
+def test_a_worker_killed_mid_sync_loses_nothing(database_url, sandbox, own_redis):
+    with setup_for(database_url, sandbox, own_redis, CRONOFY_SYNC_LEASE="2") as setup:
         with setup.worker():
             visitor = register_and_connect(setup.server.url, "ada@example.com")
             visitor.reload_until("Team holidays")
@@ -138,7 +113,7 @@ def test_a_worker_killed_mid_sync_loses_nothing(database_url, sandbox, redis_que
                     db.session.get(CronofyConnection, connection_id).sync_lease_until is not None
                 )
 
-        setup.wait_for(leased)
+        wait_until(leased, "a worker taking the lease", 15)
         dying.kill()  # mid-sync: its lease stays, and so does the mark
         sandbox.state.set_settings(latency_ms=0)
         with setup.server.app.app_context():
@@ -154,12 +129,12 @@ def test_a_worker_killed_mid_sync_loses_nothing(database_url, sandbox, redis_que
                     row = db.session.get(CronofyConnection, connection_id)
                     return row.sync_wanted_at is None and row.sync_lease_until is None
 
-            setup.wait_for(finished)
+            wait_until(finished, "the sync finishing", 15)
         assert "/v1/calendars" in api_reads(sandbox)
 
 
-def test_a_hundred_nudges_make_at_most_two_syncs(database_url, sandbox, redis_queue):
-    with setup_for(database_url, sandbox, redis_queue) as setup, setup.worker(threads=4):
+def test_a_hundred_nudges_make_at_most_two_syncs(database_url, sandbox, own_redis):
+    with setup_for(database_url, sandbox, own_redis) as setup, setup.worker(threads=4):
         visitor = register_and_connect(setup.server.url, "ada@example.com")
         visitor.reload_until("Team holidays")
         # Each read takes four seconds, so the hundred nudges all arrive during the first sync.
@@ -173,16 +148,16 @@ def test_a_hundred_nudges_make_at_most_two_syncs(database_url, sandbox, redis_qu
                 [row] = db.session.scalars(select(CronofyConnection))
                 return row.sync_wanted_at is None and row.sync_lease_until is None
 
-        setup.wait_for(settled, timeout=30)
+        wait_until(settled, "the workers settling", 30)
         time.sleep(0.5)  # anything still queued would run now
         assert 1 <= api_reads(sandbox).count("/v1/calendars") <= 2
 
 
-def test_the_budget_holds_across_worker_processes(database_url, sandbox, redis_queue):
+def test_the_budget_holds_across_worker_processes(database_url, sandbox, own_redis):
     """Two workers and five connections to sync (fifteen reads or more), on a budget of
     twenty calls a minute of which four are only for people: all processes together never
     make more, and the syncs that found none left wait for the next minute."""
-    with setup_for(database_url, sandbox, redis_queue, CRONOFY_BUDGET="20 per minute") as setup:
+    with setup_for(database_url, sandbox, own_redis, CRONOFY_BUDGET="20 per minute") as setup:
         for n in range(5):  # each connect spends one unit: its /v1/account read
             register_and_connect(setup.server.url, f"user{n}@example.com")
         sandbox.state.clear_log()

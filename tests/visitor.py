@@ -1,68 +1,19 @@
-"""A browser without JavaScript, for integration tests: follows redirects, submits forms."""
+"""A browser without JavaScript, for integration tests: follows redirects, submits forms.
+
+Its forms are read by the one form parser, tests/pages.py.
+"""
 
 import html
 import re
-import time
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 import requests
 
+from tests.helpers import PASSWORD
+from tests.live import wait_until
+from tests.pages import event_time_shown, parse_forms
 
-@dataclass
-class Form:
-    action: str
-    method: str
-    fields: dict[str, str] = field(default_factory=dict)
-    buttons: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (name, value)
-
-
-class _Forms(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[Form] = []
-        self._button: dict[str, str] | None = None
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower()))
-        elif tag == "input" and self.forms and a.get("name"):
-            if a.get("type") in ("radio", "checkbox") and "checked" not in a:
-                return
-            self.forms[-1].fields[a["name"]] = a.get("value", "")
-        elif tag == "button" and self.forms:
-            self._button = a
-        elif tag == "select" and self.forms:
-            self._select = a.get("name")
-        elif tag == "option" and self._select:
-            # A browser sends the selected option, else the first one.
-            fields = self.forms[-1].fields
-            if "selected" in a or self._select not in fields:
-                fields[self._select] = a.get("value", "")
-        elif tag == "textarea" and self.forms:
-            self._textarea = a.get("name")
-            self.forms[-1].fields[self._textarea or ""] = ""
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea:
-            self.forms[-1].fields[self._textarea] += data
-        if self._button is not None and data.strip():
-            label = data.strip()
-            self.forms[-1].buttons[label] = (
-                self._button.get("name", ""),
-                self._button.get("value", ""),
-            )
-            self._button = None
+__all__ = ["Visitor", "event_time_shown", "register_and_connect"]  # scripts import these
 
 
 class Visitor:
@@ -80,9 +31,7 @@ class Visitor:
     def press(self, label: str, **values: str) -> requests.Response:
         """Fill in `values` and press the button labelled `label` on the current page."""
         assert self.page is not None
-        parser = _Forms()
-        parser.feed(self.page.text)
-        for form in parser.forms:
+        for form in parse_forms(self.page.text):
             if label in form.buttons:
                 break
         else:
@@ -110,12 +59,23 @@ class Visitor:
     def reload_until(self, text: str, timeout: float = 10.0) -> requests.Response:
         """Reload the page until it shows `text` (a background job lands), as a person would."""
         assert self.page is not None
-        deadline = time.monotonic() + timeout
-        while text not in self.page.text:
-            assert time.monotonic() < deadline, f"{text!r} never appeared on {self.page.url}"
-            time.sleep(0.1)
-            self.get(self.page.url)
+
+        def shown() -> bool:
+            assert self.page is not None
+            return text in self.page.text or text in self.get(self.page.url).text
+
+        wait_until(shown, f"{text!r} on {self.page.url}", timeout, every=0.1)
         return self.page
+
+    def register(self, base: str, email: str, password: str = PASSWORD) -> requests.Response:
+        """Create an account on the app at `base` through its form; then logged in."""
+        self.get(f"{base}/auth/register")
+        return self.press("Create account", email=email, password=password, confirm=password)
+
+    def log_in(self, base: str, email: str, password: str = PASSWORD) -> requests.Response:
+        """Log in through the app's form at `base`."""
+        self.get(f"{base}/auth/login")
+        return self.press("Log in", email=email, password=password)
 
     @property
     def text(self) -> str:
@@ -123,20 +83,11 @@ class Visitor:
         return self.page.text
 
 
-def register_and_connect(base: str, email: str, password: str = "correct horse battery"):
+def register_and_connect(base: str, email: str, password: str = PASSWORD):
     """A new user registers on the app at `base` and connects a calendar at the sandbox."""
     visitor = Visitor()
-    visitor.get(f"{base}/auth/register")
-    visitor.press("Create account", email=email, password=password, confirm=password)
+    visitor.register(base, email, password)
     visitor.press("Connect calendar")
     visitor.press("Allow", email=email)
     assert f"Connected {email}." in visitor.text, "connecting through the sandbox failed"
     return visitor
-
-
-def event_time_shown(page: str, summary: str) -> str | None:
-    """The time a dashboard page shows for the event called `summary`; None if not there."""
-    if summary not in page:
-        return None
-    item = page.split(summary)[0].rsplit('<li class="event', 1)[-1]
-    return re.sub(r"<[^>]+>|\s+", " ", item.split('class="event-time">', 1)[-1]).strip()

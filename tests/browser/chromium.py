@@ -16,10 +16,12 @@ try:
 except ImportError:
     expect = sync_playwright = None  # type: ignore[assignment]  # Playwright is optional
 
+from tests.helpers import PASSWORD
+from tests.live import ROOT
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Headless on a closed network: no sandboxing (root in CI), no GPU, no calls home.
@@ -33,7 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
-PASSWORD = "correct horse battery"
+EMAIL = "grace@example.com"  # the person of the browser tests
 BLOCKING_IMPACTS = ("serious", "critical")
 
 

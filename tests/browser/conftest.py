@@ -56,4 +56,5 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
+    """One tab of the test's fresh profile."""
     return context.new_page()

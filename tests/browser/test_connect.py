@@ -1,25 +1,16 @@
 """Connecting a calendar in a real browser: Allow, Deny, and Disconnect."""
 
 from tests.browser.chromium import (
+    EMAIL,
     allow,
     audit,
     calendar_names,
+    connect,
     expect,
     expect_calendars,
     register,
     starting_with,
 )
-
-EMAIL = "grace@example.com"
-
-
-def connect(page, live_app, sandbox) -> None:
-    """From the empty dashboard through the consent page and back, connected."""
-    page.get_by_role("button", name="Connect calendar").click()
-    expect(page).to_have_url(starting_with(f"{sandbox.app_url}/oauth/authorize"))
-    allow(page, EMAIL)
-    expect(page).to_have_url(f"{live_app.url}/dashboard")
-    expect(page.get_by_role("status")).to_have_text(f"Connected {EMAIL}.")
 
 
 def test_new_user_connects_and_sees_the_sandbox_calendars(page, live_app, sandbox):
@@ -73,7 +64,7 @@ def test_deny_leaves_no_connection(page, live_app, sandbox):
 def test_disconnect_returns_to_the_empty_state(page, live_app, sandbox):
     """Disconnect revokes the authorization at Cronofy and empties the dashboard."""
     register(page, live_app.url, EMAIL)
-    connect(page, live_app, sandbox)
+    connect(page, live_app.url, sandbox.app_url, EMAIL)
 
     page.get_by_role("link", name=f"Disconnect {EMAIL}").click()
     dialog = page.get_by_role("dialog", name=f"Disconnect {EMAIL}?")
@@ -91,7 +82,7 @@ def test_disconnect_returns_to_the_empty_state(page, live_app, sandbox):
 def test_back_to_the_consent_page_and_allow_again_is_no_false_alarm(page, live_app, sandbox):
     """After connecting, Back and Allow once more: the link was used, the calendars are fine."""
     register(page, live_app.url, EMAIL)
-    connect(page, live_app, sandbox)
+    connect(page, live_app.url, sandbox.app_url, EMAIL)
     page.go_back()
     expect(page).to_have_url(starting_with(f"{sandbox.app_url}/oauth/authorize"))
     allow(page, EMAIL)
@@ -107,7 +98,7 @@ def test_back_to_the_consent_page_and_allow_again_is_no_false_alarm(page, live_a
 def test_disconnect_asks_once_in_a_dialog_that_the_keyboard_can_leave(page, live_app, sandbox):
     """Disconnect cannot be undone: the dialog names the account, Escape keeps it."""
     register(page, live_app.url, EMAIL)
-    connect(page, live_app, sandbox)
+    connect(page, live_app.url, sandbox.app_url, EMAIL)
     link = page.get_by_role("link", name=f"Disconnect {EMAIL}")
     link.focus()
     page.keyboard.press("Enter")
@@ -132,7 +123,7 @@ def test_without_javascript_disconnect_asks_on_a_page(browser, live_app, sandbox
     page = context.new_page()
     try:
         register(page, live_app.url, EMAIL)
-        connect(page, live_app, sandbox)
+        connect(page, live_app.url, sandbox.app_url, EMAIL)
         page.get_by_role("link", name=f"Disconnect {EMAIL}").click()
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Disconnect {EMAIL}?")
         page.get_by_role("link", name="Cancel").click()

@@ -4,6 +4,7 @@ import json
 import re
 
 from tests.browser.chromium import (
+    EMAIL,
     allow,
     audit,
     connect,
@@ -14,7 +15,6 @@ from tests.browser.chromium import (
 )
 from tests.helpers import age_the_copy
 
-EMAIL = "grace@example.com"
 # Logs `busy ["<text>", "<aria-busy>"]` whenever a button leading to Cronofy becomes busy.
 REPORT_BUSY_BUTTONS = """
 new MutationObserver(() => {

@@ -3,9 +3,8 @@
 import re
 from datetime import UTC, datetime, timedelta
 
-from tests.browser.chromium import audit, connect, expect, register
+from tests.browser.chromium import EMAIL, audit, connect, expect, register
 
-EMAIL = "grace@example.com"
 TITLE = "Browser planning"
 
 

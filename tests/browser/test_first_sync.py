@@ -4,23 +4,24 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.sync.queue import start_embedded_consumer
-from tests.browser.chromium import allow, audit, calendar_names, expect, expect_calendars, register
+from tests.browser.chromium import (
+    EMAIL,
+    allow,
+    audit,
+    calendar_names,
+    expect,
+    expect_calendars,
+    register,
+)
 from tests.conftest import served_with_sandbox
 from tests.live import LiveApp
-
-EMAIL = "grace@example.com"
 
 
 @pytest.fixture
 def app_with_a_worker(database_url, sandbox) -> Iterator[LiveApp]:
     """The app with its queue worked by real consumer threads, as `make run` does."""
-    with served_with_sandbox(database_url, sandbox, TASK_QUEUE_IMMEDIATE=False) as server:
-        consumer = start_embedded_consumer(workers=2)
-        try:
-            yield server
-        finally:
-            consumer.stop()
+    with served_with_sandbox(database_url, sandbox, worker_threads=2) as server:
+        yield server
 
 
 def test_the_dashboard_updates_itself_when_the_first_sync_lands(page, app_with_a_worker, sandbox):

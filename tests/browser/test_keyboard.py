@@ -1,15 +1,14 @@
 """The whole connect flow driven by the keyboard alone, as people who cannot use a mouse do."""
 
 from tests.browser.chromium import (
-    PASSWORD,
+    EMAIL,
     audit,
     calendar_names,
     expect,
     expect_calendars,
     starting_with,
 )
-
-EMAIL = "grace@example.com"
+from tests.helpers import PASSWORD
 
 
 def focused(page) -> str:

@@ -1,46 +1,21 @@
 """Push, end to end: a change made in the calendar shows on the open dashboard by itself."""
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
-from app.extensions import db
-from app.models import CronofyConnection
-from app.sync.queue import start_embedded_consumer
-from tests.browser.chromium import allow, audit, expect, register
+from tests.browser.chromium import EMAIL, allow, audit, expect, register
 from tests.conftest import served_with_sandbox
-from tests.live import LiveApp
-
-EMAIL = "grace@example.com"
+from tests.helpers import channel_verified
+from tests.live import LiveApp, wait_until
 
 
 @pytest.fixture
 def pushing_app(database_url, sandbox) -> Iterator[LiveApp]:
     """The app with push on and its queue worked by real consumer threads."""
-    with served_with_sandbox(
-        database_url, sandbox, push=True, TASK_QUEUE_IMMEDIATE=False
-    ) as server:
-        consumer = start_embedded_consumer(workers=2)
-        try:
-            yield server
-        finally:
-            consumer.stop()
-
-
-def channel_verified(app) -> bool:
-    with app.app_context():
-        row = db.session.scalars(select(CronofyConnection)).one_or_none()
-        return row is not None and row.channel_verified_at is not None
-
-
-def wait_for(done, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, "it never happened"
-        time.sleep(0.05)
+    with served_with_sandbox(database_url, sandbox, push=True, worker_threads=2) as server:
+        yield server
 
 
 def delta_reads(sandbox) -> list[str]:
@@ -54,7 +29,7 @@ def test_a_change_in_the_calendar_appears_on_the_open_dashboard(
     page.get_by_role("button", name="Connect calendar").click()
     allow(page, EMAIL)
     expect(page.locator(".calendar-name").filter(has_text="Team holidays")).to_be_visible()
-    wait_for(lambda: channel_verified(pushing_app.app))
+    wait_until(lambda: channel_verified(pushing_app.app), "the channel's verification")
     page.evaluate("window.notReloaded = true")
     sandbox.state.clear_log()
 

@@ -1,8 +1,7 @@
 """At phone width the pages fit the screen: no sideways scrolling, the main actions in view."""
 
-from tests.browser.chromium import audit, connect, expect, register
+from tests.browser.chromium import EMAIL, audit, connect, expect, register
 
-EMAIL = "grace@example.com"
 PHONE = {"width": 375, "height": 740}
 
 

@@ -3,7 +3,7 @@
 import time
 
 from tests.browser.chromium import (
-    PASSWORD,
+    EMAIL,
     allow,
     audit,
     calendar_names,
@@ -12,9 +12,7 @@ from tests.browser.chromium import (
     register,
     starting_with,
 )
-from tests.helpers import age_the_copy
-
-EMAIL = "grace@example.com"
+from tests.helpers import PASSWORD, age_the_copy
 
 
 def test_session_lost_before_the_callback_offers_a_retry(page, context, live_app, sandbox):

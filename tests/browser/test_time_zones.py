@@ -2,9 +2,7 @@
 
 import pytest
 
-from tests.browser.chromium import VIEWPORT, audit, connect, expect, register
-
-EMAIL = "grace@example.com"
+from tests.browser.chromium import EMAIL, VIEWPORT, audit, connect, expect, register
 
 
 @pytest.fixture

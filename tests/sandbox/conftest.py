@@ -1,4 +1,9 @@
-"""Fixtures for the sandbox's own tests: one live server, reset before every test."""
+"""Fixtures and helpers for the sandbox's own tests: one live server, reset before every test.
+
+Like the sandbox, these tests import nothing from the app: they share only tests/ modules
+that do not either (the form parser in tests/pages.py, Cronofy's shapes in
+tests/cronofy_data.py).
+"""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -9,10 +14,11 @@ import pytest
 import requests
 
 from sandbox import SandboxServer, SandboxState
-from tests.sandbox.forms import parse_form
+from tests.cronofy_data import FULL_SCOPE, bearer_header
+from tests.pages import parse_form
 
 REDIRECT_URI = "http://127.0.0.1:5000/auth/cronofy/callback"
-SCOPE = "read_account list_calendars read_events create_event delete_event"
+SCOPE = FULL_SCOPE  # everything the app asks for
 CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 TIMEOUT = 10  # seconds; every request in these tests is to 127.0.0.1
@@ -20,6 +26,7 @@ TIMEOUT = 10  # seconds; every request in these tests is to 127.0.0.1
 
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[SandboxServer]:
+    """The sandbox serving both of its hosts on free ports, once per run."""
     with SandboxServer() as server:
         yield server
 
@@ -36,6 +43,7 @@ def sandbox(live_server: SandboxServer) -> SandboxServer:
 
 @pytest.fixture
 def state(sandbox: SandboxServer) -> SandboxState:
+    """The fresh sandbox's state, to drive it from Python."""
     return sandbox.state
 
 
@@ -78,7 +86,7 @@ class Browser:
         self, page: requests.Response, decision: str = "allow", **fields: str
     ) -> requests.Response:
         form = parse_form(page.text)
-        data = {**form.fields, **fields, form.buttons[decision]: decision}
+        data = {**form.fields, **fields, form.button_named(decision): decision}
         return self.session.post(
             self.server.app_url + form.action,
             data=data,
@@ -96,6 +104,7 @@ class Browser:
 
 @pytest.fixture
 def browser(sandbox: SandboxServer) -> Iterator[Browser]:
+    """A browser of its own (a cookie jar) on the fresh sandbox's consent page."""
     with requests.Session() as session:
         yield Browser(sandbox, session)
 
@@ -109,6 +118,17 @@ def exchange(server: SandboxServer, code: str, **overrides: Any) -> requests.Res
     }
     body.update(overrides)
     return requests.post(f"{server.api_url}/oauth/token", json=body, timeout=TIMEOUT)
+
+
+def refresh(server: SandboxServer, refresh_token: str) -> requests.Response:
+    """Refresh an access token on the API host, with the sandbox's client credentials."""
+    body = {**CLIENT, "grant_type": "refresh_token", "refresh_token": refresh_token}
+    return requests.post(f"{server.api_url}/oauth/token", json=body, timeout=TIMEOUT)
+
+
+def control(server: SandboxServer, method: str, path: str, **kwargs: Any) -> requests.Response:
+    """A call to the sandbox's /_sandbox controls on its API host."""
+    return requests.request(method, f"{server.api_url}/_sandbox{path}", timeout=TIMEOUT, **kwargs)
 
 
 @pytest.fixture
@@ -127,6 +147,7 @@ def connect(sandbox: SandboxServer) -> Callable[..., dict[str, Any]]:
 
 @pytest.fixture
 def tokens(connect: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    """The token response of demo@example.com, connected with every scope."""
     return connect()
 
 
@@ -135,7 +156,7 @@ class Api:
 
     def __init__(self, server: SandboxServer, access_token: str) -> None:
         self.base = server.api_url
-        self.headers = {"Authorization": f"Bearer {access_token}"}
+        self.headers = bearer_header(access_token)
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.get(self.base + path, headers=self.headers, timeout=TIMEOUT, **kwargs)
@@ -146,7 +167,13 @@ class Api:
     def delete(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.delete(self.base + path, headers=self.headers, timeout=TIMEOUT, **kwargs)
 
+    def calendar_ids(self) -> dict[str, str]:
+        """The account's calendars: name -> id."""
+        found = self.get("/v1/calendars").json()["calendars"]
+        return {c["calendar_name"]: c["calendar_id"] for c in found}
+
 
 @pytest.fixture
 def api(sandbox: SandboxServer, tokens: dict[str, Any]) -> Api:
+    """The API host, called with demo@example.com's access token."""
     return Api(sandbox, tokens["access_token"])

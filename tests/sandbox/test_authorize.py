@@ -6,8 +6,8 @@ import pytest
 import requests
 
 from sandbox import SandboxServer
+from tests.pages import parse_form
 from tests.sandbox.conftest import HTML, REDIRECT_URI, TIMEOUT, Browser, exchange, query_of
-from tests.sandbox.forms import parse_form
 
 
 def test_page_shows_app_permissions_badge_and_form(browser: Browser) -> None:
@@ -27,7 +27,7 @@ def test_page_shows_app_permissions_badge_and_form(browser: Browser) -> None:
     assert form.action == "/oauth/authorize"
     assert form.fields["email"] == "demo@example.com"
     assert form.fields["provider"] == "google"
-    assert form.buttons == {"allow": "decision", "deny": "decision"}
+    assert form.buttons == {"Allow": ("decision", "allow"), "Deny": ("decision", "deny")}
     assert form.fields["state"] == "state-123"
     assert form.fields["nonce"]
 

@@ -7,17 +7,17 @@ import pytest
 import requests
 
 from sandbox import SandboxServer, SandboxState, create_api_host
-from tests.sandbox.conftest import CLIENT, HTML, REDIRECT_URI, TIMEOUT, Api, Browser
-from tests.sandbox.forms import parse_form
-
-
-def control(server: SandboxServer, method: str, path: str, **kwargs: Any) -> requests.Response:
-    return requests.request(method, f"{server.api_url}/_sandbox{path}", timeout=TIMEOUT, **kwargs)
-
-
-def refresh(server: SandboxServer, refresh_token: str) -> requests.Response:
-    body = {**CLIENT, "grant_type": "refresh_token", "refresh_token": refresh_token}
-    return requests.post(f"{server.api_url}/oauth/token", json=body, timeout=TIMEOUT)
+from tests.pages import parse_form
+from tests.sandbox.conftest import (
+    CLIENT,
+    HTML,
+    REDIRECT_URI,
+    TIMEOUT,
+    Api,
+    Browser,
+    control,
+    refresh,
+)
 
 
 def test_settings_get_and_patch(sandbox: SandboxServer) -> None:

@@ -46,13 +46,8 @@ def all_events(api: Api, **params: Any) -> list[dict[str, Any]]:
     return events
 
 
-def calendars(api: Api) -> dict[str, str]:
-    return {
-        c["calendar_name"]: c["calendar_id"] for c in api.get("/v1/calendars").json()["calendars"]
-    }
-
-
-def event(**changes: Any) -> dict[str, Any]:
+def upsert_body(**changes: Any) -> dict[str, Any]:
+    """What the app POSTs to create an event tomorrow (None leaves a field out)."""
     start = datetime.now(UTC).replace(microsecond=0, second=0) + timedelta(days=1)
     body = {
         "event_id": "app-1",
@@ -131,7 +126,7 @@ def test_to_is_exclusive_and_the_zone_sets_day_boundaries(
     plant(
         sandbox,
         tokens,
-        calendars(api)["Work"],
+        api.calendar_ids()["Work"],
         # Asia/Tokyo is UTC+9 all year: its day `d` runs from 15:00Z the day before to 15:00Z.
         late_yesterday=f"{at(before, '15:30')}/{at(before, '16:00')}",  # Tokyo: d 00:30
         afternoon=f"{at(d, '14:30')}/{at(d, '14:45')}",  # Tokyo: d 23:30
@@ -207,7 +202,7 @@ def test_booleans_accept_both_spellings(api: Api, value: str) -> None:
 
 
 def test_calendar_ids_filter(api: Api) -> None:
-    ids = calendars(api)
+    ids = api.calendar_ids()
     family = all_events(api, **{"calendar_ids[]": [ids["Family"]]})
     assert family and {e["calendar_id"] for e in family} == {ids["Family"]}
     both = all_events(api, **{"calendar_ids[]": [ids["Family"], ids["Team holidays"]]})
@@ -216,8 +211,8 @@ def test_calendar_ids_filter(api: Api) -> None:
 
 
 def test_managed_events_are_hidden_unless_asked_for(api: Api) -> None:
-    work = calendars(api)["Work"]
-    response = api.post(f"/v1/calendars/{work}/events", json=event())
+    work = api.calendar_ids()["Work"]
+    response = api.post(f"/v1/calendars/{work}/events", json=upsert_body())
     assert (response.status_code, response.content) == (202, b"")
     assert not [e for e in all_events(api) if e.get("event_id")]
     (mine,) = [e for e in all_events(api, include_managed="true") if e.get("event_id")]
@@ -231,25 +226,25 @@ def test_managed_events_are_hidden_unless_asked_for(api: Api) -> None:
 
 
 def test_upsert_updates_by_event_id(api: Api) -> None:
-    work = calendars(api)["Work"]
-    api.post(f"/v1/calendars/{work}/events", json=event())
-    api.post(f"/v1/calendars/{work}/events", json=event(summary="Moved", location=None))
+    work = api.calendar_ids()["Work"]
+    api.post(f"/v1/calendars/{work}/events", json=upsert_body())
+    api.post(f"/v1/calendars/{work}/events", json=upsert_body(summary="Moved", location=None))
     (mine,) = all_events(api, only_managed="true")
     assert mine["summary"] == "Moved"
     assert "location" not in mine
 
 
 def test_all_day_and_offset_times_are_accepted(api: Api) -> None:
-    work = calendars(api)["Work"]
+    work = api.calendar_ids()["Work"]
     day = (today() + timedelta(days=2)).isoformat()
     after = (today() + timedelta(days=3)).isoformat()
     assert (
         api.post(
-            f"/v1/calendars/{work}/events", json=event(event_id="d", start=day, end=after)
+            f"/v1/calendars/{work}/events", json=upsert_body(event_id="d", start=day, end=after)
         ).status_code
         == 202
     )
-    offset = event(event_id="o", start=f"{day}T10:00:00+02:00", end=f"{day}T11:00:00+02:00")
+    offset = upsert_body(event_id="o", start=f"{day}T10:00:00+02:00", end=f"{day}T11:00:00+02:00")
     assert api.post(f"/v1/calendars/{work}/events", json=offset).status_code == 202
     found = {e["event_id"]: e for e in all_events(api, only_managed="true")}
     assert found["d"]["start"] == day
@@ -257,8 +252,8 @@ def test_all_day_and_offset_times_are_accepted(api: Api) -> None:
 
 
 def test_delete_hides_the_event_and_unknown_ids_are_accepted(api: Api) -> None:
-    work = calendars(api)["Work"]
-    api.post(f"/v1/calendars/{work}/events", json=event())
+    work = api.calendar_ids()["Work"]
+    api.post(f"/v1/calendars/{work}/events", json=upsert_body())
     response = api.delete(f"/v1/calendars/{work}/events", json={"event_id": "app-1"})
     assert (response.status_code, response.content) == (202, b"")
     assert all_events(api, only_managed="true") == []
@@ -266,12 +261,12 @@ def test_delete_hides_the_event_and_unknown_ids_are_accepted(api: Api) -> None:
     assert gone["deleted"] is True
     again = api.delete(f"/v1/calendars/{work}/events", json={"event_id": "never-made"})
     assert (again.status_code, again.content) == (202, b"")
-    api.post(f"/v1/calendars/{work}/events", json=event())  # upserting revives it
+    api.post(f"/v1/calendars/{work}/events", json=upsert_body())  # upserting revives it
     assert len(all_events(api, only_managed="true")) == 1
 
 
 def test_delete_needs_an_event_id(api: Api) -> None:
-    work = calendars(api)["Work"]
+    work = api.calendar_ids()["Work"]
     for body in ({}, {"event_id": ""}, {"event_uid": "evt_external_x"}):
         response = api.delete(f"/v1/calendars/{work}/events", json=body)
         assert response.status_code == 422
@@ -303,15 +298,15 @@ def test_delete_needs_an_event_id(api: Api) -> None:
     ],
 )
 def test_upsert_validation(api: Api, changes: dict[str, Any], field: str, key: str) -> None:
-    work = calendars(api)["Work"]
-    response = api.post(f"/v1/calendars/{work}/events", json=event(**changes))
+    work = api.calendar_ids()["Work"]
+    response = api.post(f"/v1/calendars/{work}/events", json=upsert_body(**changes))
     assert response.status_code == 422
     assert response.json()["errors"][field][0]["key"] == key
 
 
 def test_summary_and_description_at_their_limits_are_fine(api: Api) -> None:
-    work = calendars(api)["Work"]
-    body = event(summary="s" * 1024, description="d" * 4096)
+    work = api.calendar_ids()["Work"]
+    body = upsert_body(summary="s" * 1024, description="d" * 4096)
     assert api.post(f"/v1/calendars/{work}/events", json=body).status_code == 202
 
 
@@ -324,7 +319,7 @@ def test_summary_and_description_at_their_limits_are_fine(api: Api) -> None:
     ],
 )
 def test_upsert_needs_a_json_object(api: Api, kwargs: dict[str, Any]) -> None:
-    work = calendars(api)["Work"]
+    work = api.calendar_ids()["Work"]
     headers = {**api.headers, **kwargs.pop("headers", {})}
     response = requests.post(
         f"{api.base}/v1/calendars/{work}/events", headers=headers, timeout=TIMEOUT, **kwargs
@@ -340,9 +335,9 @@ def test_upsert_needs_a_json_object(api: Api, kwargs: dict[str, Any]) -> None:
 def test_read_only_and_deleted_calendars_refuse_writes(
     api: Api, name: str, status: int, error: str
 ) -> None:
-    calendar_id = calendars(api)[name]
+    calendar_id = api.calendar_ids()[name]
     for call in (api.post, api.delete):
-        response = call(f"/v1/calendars/{calendar_id}/events", json=event())
+        response = call(f"/v1/calendars/{calendar_id}/events", json=upsert_body())
         assert (response.status_code, response.json()) == (status, {"error": error})
 
 
@@ -350,8 +345,8 @@ def test_disconnected_profile_is_not_writable(
     sandbox: SandboxServer, api: Api, tokens: dict[str, Any]
 ) -> None:
     sandbox.state.disconnect_profile(tokens["linking_profile"]["profile_id"])
-    work = calendars(api)["Work"]
-    response = api.post(f"/v1/calendars/{work}/events", json=event())
+    work = api.calendar_ids()["Work"]
+    response = api.post(f"/v1/calendars/{work}/events", json=upsert_body())
     assert response.status_code == 423
     assert all_events(api, **window(3))  # reading still works
 
@@ -360,9 +355,11 @@ def test_another_accounts_or_unknown_calendar_is_404(
     sandbox: SandboxServer, api: Api, connect
 ) -> None:
     other = Api(sandbox, connect("someone@example.com")["access_token"])
-    foreign = calendars(other)["Work"]
+    foreign = other.calendar_ids()["Work"]
     for calendar_id in (foreign, "cal_unknown"):
-        assert api.post(f"/v1/calendars/{calendar_id}/events", json=event()).status_code == 404
+        assert (
+            api.post(f"/v1/calendars/{calendar_id}/events", json=upsert_body()).status_code == 404
+        )
         response = api.delete(f"/v1/calendars/{calendar_id}/events", json={"event_id": "x"})
         assert response.status_code == 404
 
@@ -387,10 +384,10 @@ def test_pages_expire(sandbox: SandboxServer, connect, clock) -> None:
 def test_last_modified_finds_changes_made_at_the_provider_only(
     sandbox: SandboxServer, api: Api, tokens: dict[str, Any], clock
 ) -> None:
-    work = calendars(api)["Work"]
+    work = api.calendar_ids()["Work"]
     clock.advance(60)  # after the demo data was made
     since = format_time(datetime.now(UTC))
-    api.post(f"/v1/calendars/{work}/events", json=event())  # the client's own write
+    api.post(f"/v1/calendars/{work}/events", json=upsert_body())  # the client's own write
     added = sandbox.state.add_provider_event(
         tokens["sub"],
         work,
@@ -417,8 +414,8 @@ def test_last_modified_finds_changes_made_at_the_provider_only(
 def test_a_managed_event_edited_at_the_provider_is_a_change(
     sandbox: SandboxServer, api: Api, clock
 ) -> None:
-    work = calendars(api)["Work"]
-    api.post(f"/v1/calendars/{work}/events", json=event())
+    work = api.calendar_ids()["Work"]
+    api.post(f"/v1/calendars/{work}/events", json=upsert_body())
     clock.advance(60)
     since = format_time(datetime.now(UTC))
     (mine,) = all_events(api, only_managed="true")
@@ -428,10 +425,10 @@ def test_a_managed_event_edited_at_the_provider_is_a_change(
 
 
 def test_managed_events_are_not_bound_by_the_default_window(api: Api) -> None:
-    work = calendars(api)["Work"]
+    work = api.calendar_ids()["Work"]
     far = (today() + timedelta(days=400)).isoformat()
     after = (today() + timedelta(days=401)).isoformat()
-    api.post(f"/v1/calendars/{work}/events", json=event(start=far, end=after))
+    api.post(f"/v1/calendars/{work}/events", json=upsert_body(start=far, end=after))
     assert [e["event_id"] for e in all_events(api, only_managed="true")] == ["app-1"]
     assert all_events(api, only_managed="true", **window(14)) == []  # a window given: it binds
 

@@ -7,14 +7,10 @@ from typing import Any
 import requests
 
 from sandbox import SandboxServer
-from tests.sandbox.conftest import TIMEOUT, Api
+from tests.sandbox.conftest import TIMEOUT, Api, control
 from tests.visitor import Visitor
 
 EMAIL = "demo@example.com"  # the `connect` fixture's account
-
-
-def control(sandbox: SandboxServer, method: str, path: str, **kwargs: Any) -> requests.Response:
-    return requests.request(method, f"{sandbox.api_url}/_sandbox{path}", timeout=TIMEOUT, **kwargs)
 
 
 def work_calendar(api: Api) -> str:

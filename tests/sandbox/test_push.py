@@ -19,6 +19,7 @@ SECRET = "sandbox-secret"  # the sandbox's client secret: what notifications are
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
+    """A callback URL of the test's own that records what it is sent (tests/receiver.py)."""
     with Receiver() as server:
         yield server
 
@@ -31,12 +32,6 @@ def fast_retries(sandbox: SandboxServer) -> None:
         notification_retry_window_seconds=0.5,
         notification_timeout_seconds=0.3,
     )
-
-
-def calendars(api: Api) -> dict[str, str]:
-    return {
-        c["calendar_name"]: c["calendar_id"] for c in api.get("/v1/calendars").json()["calendars"]
-    }
 
 
 def create_channel(api: Api, url: str, **filters: Any) -> requests.Response:
@@ -86,7 +81,7 @@ def test_a_channel_is_made_listed_and_closed(sandbox: SandboxServer, api: Api, r
 
 
 def test_filters_are_echoed_when_not_the_defaults(api: Api, receiver) -> None:
-    family = calendars(api)["Family"]
+    family = api.calendar_ids()["Family"]
     channel = create_channel(api, receiver.url, calendar_ids=[family], only_managed=True).json()[
         "channel"
     ]
@@ -181,7 +176,7 @@ def test_each_change_at_the_provider_is_one_change_notification(
     create_channel(api, receiver.url)
     receiver.wait_for(1)
     clock.advance(60)
-    work = calendars(api)["Work"]
+    work = api.calendar_ids()["Work"]
     uid = sandbox.state.add_provider_event(
         tokens["sub"],
         work,
@@ -209,7 +204,7 @@ def test_each_change_at_the_provider_is_one_change_notification(
 def test_filters_decide_which_channels_hear_of_a_change(
     sandbox: SandboxServer, api: Api, tokens
 ) -> None:
-    names = calendars(api)
+    names = api.calendar_ids()
     with Receiver() as everything, Receiver() as family, Receiver() as managed:
         create_channel(api, everything.url)
         create_channel(api, family.url, calendar_ids=[names["Family"]])
@@ -239,7 +234,7 @@ def test_filters_decide_which_channels_hear_of_a_change(
 def test_a_clients_own_writes_notify_unless_the_setting_says_not(
     sandbox: SandboxServer, api: Api, receiver
 ) -> None:
-    work = calendars(api)["Work"]
+    work = api.calendar_ids()["Work"]
     create_channel(api, receiver.url)
     event = {
         "event_id": "mine",

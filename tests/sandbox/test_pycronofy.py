@@ -10,8 +10,8 @@ from pycronofy.exceptions import PyCronofyRequestError
 
 from sandbox import SandboxServer
 from sandbox.times import format_time
+from tests.pages import parse_form
 from tests.sandbox.conftest import HTML, REDIRECT_URI, TIMEOUT, query_of
-from tests.sandbox.forms import parse_form
 
 
 @pytest.fixture

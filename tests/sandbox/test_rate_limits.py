@@ -11,17 +11,13 @@ import requests
 from sandbox import SandboxServer, SandboxState
 from sandbox.state import DEFAULT_SETTINGS
 from tests.clock import Clock
-from tests.sandbox.conftest import CLIENT, HTML, TIMEOUT, Api, auth_params
+from tests.sandbox.conftest import HTML, TIMEOUT, Api, auth_params, control, refresh
 
 # Windows of the sandbox's clock, moved by hand: no date can change these outcomes.
 pytestmark = pytest.mark.steady_clock
 
 THREADS = 16
 TOO_MANY = {"error": "too_many_requests"}
-
-
-def control(server: SandboxServer, method: str, path: str, **kwargs: Any) -> requests.Response:
-    return requests.request(method, f"{server.api_url}/_sandbox{path}", timeout=TIMEOUT, **kwargs)
 
 
 def limits(server: SandboxServer, **settings: Any) -> None:
@@ -191,20 +187,19 @@ def test_a_refused_request_does_no_work(
     clock: Clock, sandbox: SandboxServer, tokens: dict[str, Any]
 ) -> None:
     api = Api(sandbox, tokens["access_token"])
-    body = {**CLIENT, "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
 
-    def refresh() -> int:
-        return requests.post(f"{api.base}/oauth/token", json=body, timeout=TIMEOUT).status_code
+    def refreshed() -> int:
+        return refresh(sandbox, tokens["refresh_token"]).status_code
 
     sandbox.state.add_fault("/v1/account", 503)
     limits(sandbox, rate_limit_per_second=1)
     assert api.get("/v1/calendars").status_code == 200
     # A refresh rotates the refresh token, and a planned fault is used up when it answers:
     # neither happens to a refused request.
-    assert refresh() == 429
+    assert refreshed() == 429
     assert api.get("/v1/account").status_code == 429
     clock.advance(1)
-    assert refresh() == 200  # the refresh token was still the live one
+    assert refreshed() == 200  # the refresh token was still the live one
     clock.advance(1)
     assert api.get("/v1/account").status_code == 503
     clock.advance(1)

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from sandbox import SandboxServer
-from tests.sandbox.conftest import CLIENT, TIMEOUT, Api
+from tests.sandbox.conftest import CLIENT, TIMEOUT, Api, refresh
 
 
 def revoke(server: SandboxServer, host: str = "api", **body: str) -> requests.Response:
@@ -16,8 +16,7 @@ def revoke(server: SandboxServer, host: str = "api", **body: str) -> requests.Re
 
 
 def refresh_status(server: SandboxServer, refresh_token: str) -> int:
-    body = {**CLIENT, "grant_type": "refresh_token", "refresh_token": refresh_token}
-    return requests.post(f"{server.api_url}/oauth/token", json=body, timeout=TIMEOUT).status_code
+    return refresh(server, refresh_token).status_code
 
 
 @pytest.mark.parametrize("which", ["access_token", "refresh_token", "sub"])

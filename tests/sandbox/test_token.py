@@ -8,7 +8,15 @@ import pytest
 import requests
 
 from sandbox import SandboxServer
-from tests.sandbox.conftest import CLIENT, REDIRECT_URI, SCOPE, TIMEOUT, Browser, exchange
+from tests.sandbox.conftest import (
+    CLIENT,
+    REDIRECT_URI,
+    SCOPE,
+    TIMEOUT,
+    Browser,
+    exchange,
+    refresh,
+)
 
 TOKEN_FIELDS = {
     "token_type",
@@ -25,11 +33,6 @@ TOKEN_FIELDS = {
 def post_token(server: SandboxServer, host: str = "api", **kwargs: Any) -> requests.Response:
     base = server.api_url if host == "api" else server.app_url
     return requests.post(f"{base}/oauth/token", timeout=TIMEOUT, **kwargs)
-
-
-def refresh(server: SandboxServer, refresh_token: str) -> requests.Response:
-    body = {**CLIENT, "grant_type": "refresh_token", "refresh_token": refresh_token}
-    return post_token(server, json=body)
 
 
 def test_code_exchange_answers_exactly_the_documented_fields(

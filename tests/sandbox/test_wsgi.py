@@ -7,12 +7,12 @@ import pytest
 import requests
 
 from tests.live import ServerProcess, free_port
-
-HTML = {"Accept": "text/html"}
+from tests.sandbox.conftest import HTML
 
 
 @pytest.fixture(scope="module")
 def gunicorn_sandbox():
+    """The sandbox under gunicorn, both hosts on free ports of one process, for this module."""
     app_port, api_port = free_port(), free_port()
     env = {**os.environ, "SANDBOX_APP_PORT": str(app_port), "SANDBOX_API_PORT": str(api_port)}
     command = [
