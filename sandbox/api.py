@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, request
+from werkzeug.datastructures import MultiDict
 
 from sandbox import events, ids, scopes
 from sandbox.models import Account, Event
@@ -197,18 +198,28 @@ def later_page(session: Session, kind: str, page_id: str) -> Response:
     return json_response(200, _page_body(page))
 
 
+# How a paged read turns its query string into a query, and selects what it lists.
+Parse = Callable[[MultiDict[str, str], datetime], events.EventQuery | events.Errors]
+Select = Callable[[Account, events.EventQuery], list[dict[str, Any]] | events.Errors]
+
+
+def paged_read(session: Session, kind: str, parse: Parse, select: Select) -> Response:
+    """Answer a query string the events way: 422 with its errors, else the first page."""
+    state = current_state()
+    query = parse(request.args, datetime.fromtimestamp(state.clock(), UTC))
+    if not isinstance(query, events.EventQuery):
+        return json_response(422, {"errors": query})
+    found = state.read_events(session.account_id, lambda account: select(account, query))
+    if isinstance(found, dict):
+        return json_response(422, {"errors": found})
+    return first_page(session.account_id, kind, found)
+
+
 @bp.get("/events")
 @requires(READ_EVENTS)
 def read_events(session: Session) -> Response:
     """The first page of matching events; later pages are kept for their next_page links."""
-    state = current_state()
-    query = events.parse_query(request.args, datetime.fromtimestamp(state.clock(), UTC))
-    if not isinstance(query, events.EventQuery):
-        return json_response(422, {"errors": query})
-    found = state.read_events(session.account_id, lambda acc: events.select(acc, query))
-    if isinstance(found, dict):
-        return json_response(422, {"errors": found})
-    return first_page(session.account_id, "events", found)
+    return paged_read(session, "events", events.parse_query, events.select)
 
 
 @bp.get("/events/pages/<page_id>")

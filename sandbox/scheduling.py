@@ -5,12 +5,10 @@ make someone busy is sandbox/free_busy.py; the body's validation sandbox/availab
 the common free time sandbox/availability.py, pure functions over intervals.
 """
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, Response, request
 
 from sandbox import availability, availability_request, events, free_busy, scopes
-from sandbox.api import first_page, later_page, requires, unauthorized
+from sandbox.api import later_page, paged_read, requires, unauthorized
 from sandbox.availability_request import AvailabilityRequest
 from sandbox.models import Account
 from sandbox.serialize import available_json
@@ -26,14 +24,7 @@ READ_FREE_BUSY = "read_free_busy"  # read_events implies it (sandbox/scopes.py)
 @requires(READ_FREE_BUSY)
 def read_free_busy(session: Session) -> Response:
     """When the account is busy or free, event by event, paged like /v1/events."""
-    state = current_state()
-    query = free_busy.parse(request.args, datetime.fromtimestamp(state.clock(), UTC))
-    if not isinstance(query, events.EventQuery):
-        return json_response(422, {"errors": query})
-    found = state.read_events(session.account_id, lambda acc: free_busy.select(acc, query))
-    if isinstance(found, dict):
-        return json_response(422, {"errors": found})
-    return first_page(session.account_id, "free_busy", found)
+    return paged_read(session, "free_busy", free_busy.parse, free_busy.select)
 
 
 @bp.get("/free_busy/pages/<page_id>")
