@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection, ManagedEvent
-from tests.cronofy_data import REVOKE_URL, TZ, WORK_EVENTS_URL
+from tests.cronofy_data import REVOKE_URL, TOKEN_URL, TZ, WORK_EVENTS_URL
 from tests.helpers import (
     connect,
     connection_id,
@@ -23,6 +23,7 @@ from tests.helpers import (
     register,
     remember_event,
     rows,
+    the_connection,
 )
 from tests.pages import agenda_summaries, field_errors
 
@@ -145,21 +146,20 @@ def test_a_failed_upsert_keeps_nothing_and_says_why(
     assert managed_events(app) == []
 
 
-def test_access_found_ended_while_creating_offers_the_way_back(app, connected, cronofy):
+def test_access_found_ended_while_creating_offers_the_way_back(
+    app, tokyo_user_with_calendars, cronofy
+):
     """Revoked at Cronofy: the upsert's 401, then a refused refresh. Nothing is kept, and the
     page offers Reconnect instead of a form whose calendars cannot take the event."""
     cronofy.post(WORK_EVENTS_URL, status=401)
-    cronofy.post(f"{API_URL}/oauth/token", status=400, json={"error": "invalid_grant"})
-    response = new_event(connected, app, cronofy)
+    cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
+    response = new_event(tokyo_user_with_calendars, app, cronofy)
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "None of your connected calendars accepts new events." in page
     assert ">Reconnect ada@example.com</button>" in page
     assert managed_events(app) == []
-    with app.app_context():
-        assert db.session.scalars(select(CronofyConnection)).one().status is (
-            ConnectionStatus.NEEDS_RECONNECT
-        )
+    assert the_connection(app).status is ConnectionStatus.NEEDS_RECONNECT
 
 
 @pytest.mark.parametrize(
