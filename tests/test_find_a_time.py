@@ -37,6 +37,7 @@ from tests.helpers import (
 )
 from tests.jobs import Jobs
 from tests.test_agenda import CALENDARS
+from tests.visitor import register_and_connect
 
 AVAILABILITY_URL = f"{API_URL}/v1/availability"
 FREE_BUSY_URL = f"{API_URL}/v1/free_busy"
@@ -528,3 +529,81 @@ def test_bad_prefill_values_are_ignored(app, connected, query):
     assert response.status_code == 200
     assert 'value="2027-01-03"' in page or 'value="2027-01-04"' in page  # the suggestion
     assert '<option selected value="30">' in page
+
+
+# -- Against the sandbox, over real HTTP -------------------------------------------------------
+
+# Monday 4 January 2027, 08:00 UTC. A demo account (in Etc/UTC) has, every weekday, a stand-up
+# at 09:30, two meetings chosen at random among 10:00, 11:00, 15:00 and 16:00 (up to an hour
+# long) and Focus time from 13:00 to 14:30: between 12:00 and 15:00 only Focus time is fixed,
+# so the free half hours there are known in advance.
+MONDAY = "2027-01-04T08:00:00Z"
+
+
+@pytest.fixture
+def monday(clock):
+    clock.move_to(MONDAY)
+    return clock
+
+
+def free_times(page: str) -> list[str]:
+    """Each day's heading and its slots, in order, as the page lists them."""
+    results = page.split('id="results-heading"', 1)[1]
+    found = re.findall(r"<h3>([^<]+)</h3>|>(\d\d:\d\d–\d\d:\d\d)</a>", results)
+    return [day or slot for day, slot in found]
+
+
+def test_find_a_time_book_it_and_see_it_against_the_sandbox(monday, live_app, sandbox):
+    visitor = register_and_connect(live_app.url, "grace@example.com")
+    visitor.reload_until("Focus time")  # the first sync landed: the copy has the calendars
+    visitor.follow("Find a time")
+    visitor.press(
+        "Find free times",
+        first_day="2027-01-05",
+        last_day="2027-01-06",
+        day_start="12:00",
+        day_end="15:00",
+        duration="30",
+    )
+    assert visitor.page.status_code == 200
+    assert free_times(visitor.text) == [
+        "Tuesday 5 January 2027",
+        *["12:00–12:30", "12:30–13:00", "14:30–15:00"],
+        "Wednesday 6 January 2027",
+        *["12:00–12:30", "12:30–13:00", "14:30–15:00"],
+    ]
+    assert 'aria-label="Busy 13:00–14:30"' in visitor.text
+    assert "Focus time" not in visitor.text  # the strip has times, never titles
+    [availability] = [e for e in sandbox.state.requests_log() if e["path"] == "/v1/availability"]
+    assert availability["status"] == 200
+
+    visitor.follow("12:00–12:30")  # Tuesday's first
+    assert "/events/new?" in visitor.page.url
+    visitor.press("Create event", summary="Planning with Ada")
+    assert visitor.page.url == f"{live_app.url}/dashboard"
+    assert "Created “Planning with Ada”." in visitor.text
+    assert "Planning with Ada" in visitor.text.split("Created “Planning with Ada”.", 1)[1]
+    [event] = [
+        e
+        for a in sandbox.state.accounts()
+        if a["email"] == "grace@example.com"
+        for e in a["events"]
+        if e["summary"] == "Planning with Ada"
+    ]
+    assert (event["start"], event["end"]) == ("2027-01-05T12:00:00Z", "2027-01-05T12:30:00Z")
+
+    # Booked, it is busy time: the same search no longer offers it.
+    visitor.get(visitor.page.url.replace("/dashboard", "/events/find"))
+    visitor.press(
+        "Find free times",
+        first_day="2027-01-05",
+        last_day="2027-01-05",
+        day_start="12:00",
+        day_end="15:00",
+        duration="30",
+    )
+    assert free_times(visitor.text) == [
+        "Tuesday 5 January 2027",
+        *["12:30–13:00", "14:30–15:00"],
+    ]
+    assert 'aria-label="Busy 12:00–12:30, 13:00–14:30"' in visitor.text
