@@ -167,6 +167,22 @@ def test_slots_are_grouped_by_the_users_day_and_an_empty_day_is_listed():
     assert days[1].slots == () and days[1].busy is None
 
 
+def test_a_slot_in_the_repeated_hour_is_shown_but_not_bookable():
+    # 31 October 2027 in London: 01:00-02:00 happens twice, at 00:00Z (BST) then 01:00Z (GMT).
+    periods = query_periods(
+        date(2027, 10, 31), date(2027, 10, 31), time(0), time(3), LONDON, utc("2027-10-01T00:00Z")
+    )
+    found = [  # out of order: listed by the instant, not the wall clock
+        {"start": "2027-10-31T01:00:00Z", "end": "2027-10-31T01:30:00Z"},
+        {"start": "2027-10-31T00:00:00Z", "end": "2027-10-31T00:30:00Z"},
+    ]
+    [day] = slots_by_day(found, periods, LONDON)
+    assert [(f"{s.start:%H:%M}", s.bookable) for s in day.slots] == [
+        ("01:00", True),
+        ("01:00", False),
+    ]
+
+
 def test_busy_time_counts_busy_and_tentative_and_is_merged_on_the_strip():
     blocks = [
         {
@@ -461,6 +477,25 @@ def test_wrong_choices_are_said_next_to_their_fields_and_cronofy_is_not_asked(
     response = search(connected, app, duration="7", first_day="soon")
     assert response.status_code == 422
     assert not cronofy.calls
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"members": "abc", "duration": "x", "buffer": "y"},
+        {"calendar": "zzz", "first_day": "9999-12-31", "last_day": "9999-12-31"},
+        {"day_start": "25:00", "day_end": ""},
+        {"first_day": "x" * 5000},
+    ],
+)
+def test_hostile_queries_are_a_422_never_a_500(app, connected, cronofy, changes):
+    response = search(connected, app, **changes)
+    assert response.status_code == 422
+    assert not cronofy.calls
+
+
+def test_a_query_without_the_forms_fields_is_a_422(connected, cronofy):
+    assert connected.get("/events/find?utm=x").status_code == 422
 
 
 def test_hours_that_are_over_on_every_day_say_so(app, connected, cronofy):

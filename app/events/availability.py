@@ -90,6 +90,13 @@ class Slot:
     start: datetime
     end: datetime
 
+    @property
+    def bookable(self) -> bool:
+        """Whether the new-event form can name its start: its wall-clock time reads as the
+        first occurrence, so a slot in the second run of a repeated hour (the clocks went
+        back) would be booked an hour early. Such a slot is shown but not linked."""
+        return self.start.fold == 0
+
 
 @dataclass(frozen=True)
 class Busy:
@@ -140,7 +147,8 @@ def slots_by_day(
     return tuple(
         Day(
             p.day,
-            tuple(sorted(by_day[p.day], key=lambda s: s.start)),
+            # In UTC: same-zone comparisons ignore `fold`, so a repeated hour would not sort.
+            tuple(sorted(by_day[p.day], key=lambda s: s.start.astimezone(UTC))),
             None if busy is None else busy_strip(busy, p, tz),
         )
         for p in periods

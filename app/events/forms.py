@@ -112,6 +112,9 @@ BUFFERS = [
 ]
 
 
+LOOK_AHEAD = timedelta(days=731)
+
+
 class FindForm(FlaskForm):
     """Find a time: how long, which days, which hours, who must be free, where to book.
 
@@ -140,6 +143,11 @@ class FindForm(FlaskForm):
         """Today and the six days after it, in the user's zone."""
         today = datetime.now(UTC).astimezone(ZoneInfo(time_zone)).date()
         self.first_day.data, self.last_day.data = today, today + timedelta(days=6)
+
+    def validate_first_day(self, field: DateField) -> None:
+        # A bound a person never meets, which keeps date arithmetic far from its limits.
+        if field.data is not None and field.data > datetime.now(UTC).date() + LOOK_AHEAD:
+            raise ValidationError("Choose a first day within the next two years.")
 
     def validate_last_day(self, field: DateField) -> None:
         first, last = self.first_day.data, field.data
