@@ -129,7 +129,7 @@ class FindForm(FlaskForm):
     first_day = DateField("From", validators=[InputRequired()])
     last_day = DateField("To (inclusive)", validators=[InputRequired()])
     day_start = TimeField("Working hours from", validators=[InputRequired()], default=time(9))
-    day_end = TimeField("until", validators=[InputRequired()], default=time(17))
+    day_end = TimeField("Working hours until", validators=[InputRequired()], default=time(17))
     buffer = SelectField("Free time around it", choices=BUFFERS, coerce=int, default=0)
     members = SelectMultipleField(
         "Who must be free",

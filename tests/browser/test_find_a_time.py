@@ -39,7 +39,7 @@ def test_find_a_time_book_it_see_it_and_delete_it(page, live_app, sandbox, clock
     page.get_by_label("From", exact=True).fill("2027-01-05")
     page.get_by_label("To (inclusive)").fill("2027-01-05")
     page.get_by_label("Working hours from").fill("12:00")
-    page.get_by_label("until").fill("15:00")
+    page.get_by_label("Working hours until").fill("15:00")
     page.get_by_role("button", name="Find free times").click()
 
     results = page.locator(".find-results")
@@ -71,7 +71,7 @@ def test_find_a_time_book_it_see_it_and_delete_it(page, live_app, sandbox, clock
     page.get_by_label("From", exact=True).fill("2027-01-05")
     page.get_by_label("To (inclusive)").fill("2027-01-05")
     page.get_by_label("Working hours from").fill("12:00")
-    page.get_by_label("until").fill("15:00")
+    page.get_by_label("Working hours until").fill("15:00")
     page.get_by_role("button", name="Find free times").click()
     expect(slots).to_have_text(["12:00–12:30", "14:30–15:00"])
     expect(results.get_by_role("img", name="Busy 12:30–14:30")).to_be_visible()
