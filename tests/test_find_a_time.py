@@ -528,6 +528,24 @@ def test_a_connection_without_free_busy_is_not_offered(app, sunday, user_client,
     assert 'name="scope" value="read_free_busy"' in page
 
 
+def test_without_a_writable_calendar_the_times_are_shown_unlinked(
+    app, sunday, user_client, cronofy
+):
+    connect(
+        user_client,
+        cronofy,
+        default_tzid="Asia/Tokyo",
+        scope="read_account list_calendars read_events",
+    )
+    sync_copy(cronofy, CALENDARS)
+    expect_availability(cronofy)
+    expect_free_busy(cronofy)
+    page = search(user_client, app, calendar="").get_data(as_text=True)
+    assert "09:00–09:30" in page
+    assert "None of your calendars accepts new events" in page
+    assert "/events/new?" not in page
+
+
 # -- The new-event form, filled in from a slot -------------------------------------------
 
 
