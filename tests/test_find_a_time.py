@@ -16,6 +16,7 @@ import requests
 from responses import matchers
 from sqlalchemy import update
 
+from app.cronofy import errors
 from app.events.availability import (
     MAX_DAYS,
     Period,
@@ -374,6 +375,27 @@ def test_a_search_sends_one_exact_request_and_shows_the_slots_by_day(app, connec
     } in links
     assert 'aria-label="Busy 09:30–11:00"' in page  # the strip, with no event details
     assert 'aria-label="Free all through the working hours"' in page  # Tuesday
+
+
+def test_every_call_takes_its_unit_of_the_shared_budget(app, connected, cronofy, monkeypatch):
+    budget = app.extensions["cronofy_client"].budget
+    taken = []
+    monkeypatch.setattr(budget, "take", lambda: taken.append(1))
+    expect_availability(cronofy)
+    expect_free_busy(cronofy)
+    search(connected, app)
+    assert len(taken) == len(cronofy.calls) == 2  # availability, then one free/busy read
+
+
+def test_no_budget_left_asks_cronofy_nothing_and_says_so(app, connected, cronofy, monkeypatch):
+    def spent():
+        raise errors.CronofyRateLimited("budget", retry_after=30)
+
+    monkeypatch.setattr(app.extensions["cronofy_client"].budget, "take", spent)
+    response = search(connected, app)
+    assert response.status_code == 503
+    assert "Cronofy is busy with too many requests." in response.get_data(as_text=True)
+    assert not cronofy.calls
 
 
 def test_no_free_slot_says_every_slot_is_taken(app, connected, cronofy):
