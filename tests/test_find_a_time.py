@@ -6,6 +6,7 @@ exact request and each outcome: slots, none, a connection to reconnect, Cronofy 
 """
 
 import html
+import json
 import re
 from datetime import date, datetime, time
 from urllib.parse import parse_qs, urlsplit
@@ -396,6 +397,75 @@ def test_no_budget_left_asks_cronofy_nothing_and_says_so(app, connected, cronofy
     assert response.status_code == 503
     assert "Cronofy is busy with too many requests." in response.get_data(as_text=True)
     assert not cronofy.calls
+
+
+def test_two_accounts_are_asked_about_in_one_request(app, connected, cronofy):
+    other = "acc_second"
+    connect(
+        connected,
+        cronofy,
+        default_tzid="Asia/Tokyo",
+        sub=other,
+        account_id=other,
+        access_token="access-2",
+        refresh_token="refresh-2",
+        linking_profile={
+            "provider_name": "apple",
+            "profile_id": "pro_2",
+            "profile_name": "bo@example.com",
+        },
+    )
+    sync_copy(cronofy, CALENDARS)
+    with app.app_context():
+        ids = [
+            c.id
+            for c in db.session.scalars(
+                db.select(CronofyConnection).order_by(CronofyConnection.id)
+            )
+        ]
+    assert len(ids) == 2
+    page = connected.get("/events/find").get_data(as_text=True)
+    assert page.count('type="checkbox"') == 2 and "bo@example.com" in page
+    cronofy.post(
+        AVAILABILITY_URL,
+        match=[matchers.header_matcher({"Authorization": "Bearer test-secret"})],
+        json=SLOTS,
+    )
+    cronofy.get(
+        FREE_BUSY_URL,
+        match=[matchers.header_matcher({"Authorization": "Bearer access-1"})],
+        json=FREE_BUSY,
+    )
+    cronofy.get(
+        FREE_BUSY_URL,
+        match=[matchers.header_matcher({"Authorization": "Bearer access-2"})],
+        json={
+            "pages": {"current": 1, "total": 1},
+            "free_busy": [
+                {
+                    "start": "2027-01-04T05:00:00Z",
+                    "end": "2027-01-04T06:00:00Z",
+                    "free_busy_status": "busy",
+                }
+            ],
+        },
+    )
+    response = connected.get(
+        "/events/find",
+        query_string={
+            **SEARCH,
+            "members": [str(i) for i in ids],
+            "calendar": f"{ids[0]}:cal_work",
+        },
+    )
+    assert response.status_code == 200
+    [request] = [c.request for c in cronofy.calls if c.request.url == AVAILABILITY_URL]
+    body = json.loads(request.body)
+    assert body["participants"] == [
+        {"members": [{"sub": ACCOUNT_ID}, {"sub": other}], "required": "all"}
+    ]
+    # Both accounts' busy time on one strip, still without a title.
+    assert 'aria-label="Busy 09:30–11:00, 14:00–15:00"' in response.get_data(as_text=True)
 
 
 def test_no_free_slot_says_every_slot_is_taken(app, connected, cronofy):
