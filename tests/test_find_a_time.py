@@ -149,6 +149,7 @@ def test_the_availability_body():
         "buffer": {"before": {"minutes": 10}, "after": {"minutes": 10}},
         "start_interval": {"minutes": 30},
         "response_format": "slots",
+        "max_results": 512,
     }
     # A meeting shorter than half an hour may start at each of its own steps.
     assert availability_request(["acc_1"], 15, 0, periods)["start_interval"] == {"minutes": 15}
@@ -313,6 +314,7 @@ def expect_availability(cronofy, **answer):
                     "buffer": {"before": {"minutes": 10}, "after": {"minutes": 10}},
                     "start_interval": {"minutes": 30},
                     "response_format": "slots",
+                    "max_results": 512,
                 }
             ),
         ],
@@ -466,6 +468,14 @@ def test_two_accounts_are_asked_about_in_one_request(app, connected, cronofy):
     ]
     # Both accounts' busy time on one strip, still without a title.
     assert 'aria-label="Busy 09:30–11:00, 14:00–15:00"' in response.get_data(as_text=True)
+
+
+def test_reaching_cronofys_limit_of_slots_says_so(app, connected, cronofy):
+    slot = {"start": "2027-01-04T00:00:00Z", "end": "2027-01-04T00:30:00Z"}
+    expect_availability(cronofy, json={"available_slots": [slot] * 512})
+    expect_free_busy(cronofy)
+    page = search(connected, app).get_data(as_text=True)
+    assert "Choose fewer days to see them all." in page
 
 
 def test_no_free_slot_says_every_slot_is_taken(app, connected, cronofy):

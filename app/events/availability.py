@@ -20,6 +20,9 @@ MAX_DAYS = 35
 MAX_PERIODS = 50
 # Slots start on the half hour (or on each step of a shorter meeting): a short list to read.
 START_INTERVAL = 30
+# Cronofy answers at most this many slots (256 unless asked): 35 days of working hours in
+# half hours can hold more, so the page asks for the most and says when it was reached.
+MAX_RESULTS = 512
 # free/busy statuses that make a person unavailable; "free" and "unknown" do not.
 BUSY_STATUSES = frozenset({"busy", "tentative"})
 
@@ -80,6 +83,7 @@ def availability_request(
         "buffer": {"before": {"minutes": buffer}, "after": {"minutes": buffer}},
         "start_interval": {"minutes": min(START_INTERVAL, duration)},
         "response_format": "slots",
+        "max_results": MAX_RESULTS,
     }
 
 

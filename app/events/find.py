@@ -24,6 +24,7 @@ from app.dashboard.views import ConnectionView
 from app.events import bp
 from app.events.availability import (
     MAX_DAYS,
+    MAX_RESULTS,
     Day,
     availability_request,
     busy_intervals,
@@ -47,6 +48,7 @@ class Search:
     days: tuple[Day, ...] = ()
     error: str | None = None  # Cronofy did not answer the search: nothing found
     busy_note: str | None = None  # the slots stand, but the busy strip could not be read
+    truncated: bool = False  # Cronofy's limit of slots was reached: later days are missing
 
     @property
     def any_slot(self) -> bool:
@@ -135,7 +137,11 @@ def _search(form: FindForm, time_zone: str) -> Search:
             note = f"Busy times could not be read for {member.label}: {exc.user_message}"
             break
         busy += busy_intervals(blocks, tz)
-    return Search(days=slots_by_day(found, periods, tz, None if note else busy), busy_note=note)
+    return Search(
+        days=slots_by_day(found, periods, tz, None if note else busy),
+        busy_note=note,
+        truncated=len(found) >= MAX_RESULTS,
+    )
 
 
 def _failure(exc: errors.CronofyError) -> str:
