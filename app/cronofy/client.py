@@ -3,7 +3,8 @@
 Statuses are turned into the exceptions of `app.cronofy.errors` (app/cronofy/responses.py
 says how); log lines name the endpoint and the status, never a token, a code or a query
 string. The file is this long because it holds one method per endpoint the app calls
-(tokens, account, calendars, profiles, events, channels, writes) around one shared send:
+(tokens, account, calendars, profiles, events, free/busy, availability, channels, writes)
+around one shared send:
 split, the endpoints would no longer read as the one list of what the app asks Cronofy.
 """
 
@@ -166,6 +167,52 @@ class CronofyClient:
         }
         # Half a delta is worse than none: a read cut short raises, and the caller reads all.
         return self._paged_events(access_token, params, max_pages, require_all=True)
+
+    # -- Scheduling: free/busy and availability -------------------------------------------
+
+    def free_busy(
+        self, access_token: str, *, tzid: str, start: date, end: date, max_pages: int = 10
+    ) -> list[JSON]:
+        """Busy and free blocks from `start` up to (not including) `end`, every page of them.
+
+        No titles or details, only times and a status (scope `read_free_busy`, which
+        `read_events` implies). Paging stops after `max_pages`, as for events.
+        """
+        url = "/v1/free_busy"
+        params: JSON | None = {"tzid": tzid, "from": start.isoformat(), "to": end.isoformat()}
+        blocks: list[JSON] = []
+        for _ in range(max_pages):
+            page = self.get(access_token, url, params)
+            batch = page.get("free_busy")
+            if not isinstance(batch, list):
+                raise errors.CronofyBadResponse("/v1/free_busy: no free_busy list")
+            blocks += [b for b in batch if isinstance(b, dict)]
+            pages = page.get("pages")
+            next_page = pages.get("next_page") if isinstance(pages, dict) else None
+            if not next_page:
+                return blocks
+            url, params = str(next_page), None  # `get` refuses a URL off the API host
+        log.warning("Cronofy /v1/free_busy: stopped after %s pages", max_pages)
+        return blocks
+
+    def availability(self, body: JSON) -> list[JSON]:
+        """The slots (or periods) when the members of `body` are free together.
+
+        Authenticated with the client secret, as Cronofy documents for availability: the
+        members are named by their `sub`, so one call covers every connection at once.
+        """
+        response = self._send(
+            "POST",
+            f"{self.api_url}/v1/availability",
+            json=body,
+            headers={"Authorization": f"Bearer {self.client_secret}"},
+        )
+        self._raise_for_status("/v1/availability", response)
+        answer = self._json("/v1/availability", response)
+        found = answer.get("available_slots", answer.get("available_periods"))
+        if not isinstance(found, list):
+            raise errors.CronofyBadResponse("/v1/availability: no slots or periods")
+        return [f for f in found if isinstance(f, dict)]
 
     # -- Push notification channels (docs/cronofy.md §9) ----------------------------------
 

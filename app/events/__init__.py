@@ -1,4 +1,5 @@
-"""Creating events in a connected calendar, and deleting the ones this app created."""
+"""Creating events in a connected calendar, deleting the ones this app created, and
+finding a time when the chosen calendar accounts are all free."""
 
 from flask import Blueprint
 

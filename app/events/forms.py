@@ -1,14 +1,25 @@
-"""The new-event form."""
+"""The new-event form, and the find-a-time form."""
 
-from datetime import UTC, datetime
+from collections.abc import Collection, Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates it
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.events.availability import MAX_DAYS
 from app.events.times import instant, next_full_hour
 
 # Cronofy's limits: summary up to 1024 characters, description up to 4096 plain text.
@@ -53,6 +64,26 @@ class EventForm(FlaskForm):
             datetime.now(UTC), ZoneInfo(time_zone)
         )
 
+    def prefill(self, args: Mapping[str, str], calendars: Collection[str]) -> None:
+        """Take a chosen slot from the query string (Find a time links here).
+
+        Each value is used only when it is one the form could have held; anything else
+        is ignored, leaving the suggestion in place, so a hand-edited link never fails.
+        """
+        calendar = args.get("calendar", "")
+        if calendar in calendars:  # one of the writable calendars offered
+            self.calendar.data = calendar
+        try:
+            day = date.fromisoformat(args.get("start_date", ""))
+            clock = time.fromisoformat(args.get("start_time", ""))
+        except ValueError:
+            pass
+        else:
+            self.start_date.data, self.start_time.data = day, clock.replace(second=0, tzinfo=None)
+        duration = args.get("duration", "")
+        if duration in {choice.value for choice in DURATIONS}:
+            self.duration.data = int(duration)
+
     def start_instant(self, time_zone: str) -> datetime | None:
         """When the event starts, in UTC; None, with the reason on the field, if it never does."""
         # InputRequired passed, and the fields parsed.
@@ -72,3 +103,66 @@ class EventForm(FlaskForm):
             field = getattr(self, self.CRONOFY_FIELDS.get(name, ""), None)
             target = field.errors if field is not None else self.form_errors
             target.extend(f"Cronofy: {message}" for message in messages)
+
+
+# Free time kept around a found meeting, on both sides.
+BUFFERS = [
+    SelectChoice(str(minutes), label)
+    for minutes, label in [(0, "None"), (5, "5 minutes"), (10, "10 minutes"), (15, "15 minutes")]
+]
+
+
+LOOK_AHEAD = timedelta(days=731)
+
+
+class FindForm(FlaskForm):
+    """Find a time: how long, which days, which hours, who must be free, where to book.
+
+    Sent by GET (a search changes nothing, and its results can be bookmarked), so it
+    carries no CSRF token.
+    """
+
+    class Meta:
+        csrf = False
+
+    duration = SelectField("Duration", choices=DURATIONS, coerce=int, default=30)
+    first_day = DateField("From", validators=[InputRequired()])
+    last_day = DateField("To (inclusive)", validators=[InputRequired()])
+    day_start = TimeField("Working hours from", validators=[InputRequired()], default=time(9))
+    day_end = TimeField("Working hours until", validators=[InputRequired()], default=time(17))
+    buffer = SelectField("Free time around it", choices=BUFFERS, coerce=int, default=0)
+    members = SelectMultipleField(
+        "Who must be free",
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    calendar = SelectField("Book into", validate_choice=False)
+
+    def suggest_days(self, time_zone: str) -> None:
+        """Today and the six days after it, in the user's zone."""
+        today = datetime.now(UTC).astimezone(ZoneInfo(time_zone)).date()
+        self.first_day.data, self.last_day.data = today, today + timedelta(days=6)
+
+    def validate_first_day(self, field: DateField) -> None:
+        # A bound a person never meets, which keeps date arithmetic far from its limits.
+        if field.data is not None and field.data > datetime.now(UTC).date() + LOOK_AHEAD:
+            raise ValidationError("Choose a first day within the next two years.")
+
+    def validate_last_day(self, field: DateField) -> None:
+        first, last = self.first_day.data, field.data
+        if first is None or last is None:
+            return
+        if last < first:
+            raise ValidationError("Choose a last day on or after the first.")
+        if (last - first).days + 1 > MAX_DAYS:
+            raise ValidationError(f"Choose at most {MAX_DAYS} days (Cronofy's limit).")
+
+    def validate_day_end(self, field: TimeField) -> None:
+        start, end = self.day_start.data, field.data
+        if start is not None and end is not None and end <= start:
+            raise ValidationError("Choose an end after the start of the working hours.")
+
+    def validate_members(self, field: SelectMultipleField) -> None:
+        if not field.data:
+            raise ValidationError("Choose at least one calendar account.")

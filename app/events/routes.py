@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -70,10 +70,13 @@ def new() -> Response | tuple[str, int]:
     calendars = event_calendars(current_user)  # from the local copy, without the agenda
     time_zone = calendars.time_zone
     form = EventForm()
-    form.calendar.choices = _choices(calendars)
+    form.calendar.choices = calendar_choices(calendars)
     status, past = 200, None
     if not form.is_submitted():
         form.suggest_start(time_zone)
+        form.prefill(
+            request.args, [c.value for c in calendars.writable]
+        )  # a slot chosen on Find a time, when it links here
     elif form.validate():
         start = form.start_instant(time_zone)
         if start is None:
@@ -90,7 +93,7 @@ def new() -> Response | tuple[str, int]:
             if status == LOST:
                 # Its calendars are offered no more; the page says how to get them back.
                 calendars = event_calendars(current_user)
-                form.calendar.choices = _choices(calendars)
+                form.calendar.choices = calendar_choices(calendars)
     else:
         status = 422
     page = render_template("events/new.html", form=form, calendars=calendars, past=past)
@@ -101,7 +104,8 @@ def new() -> Response | tuple[str, int]:
 LOST = 409
 
 
-def _choices(calendars: EventCalendars) -> list[SelectChoice]:
+def calendar_choices(calendars: EventCalendars) -> list[SelectChoice]:
+    """The writable calendars as a select's choices, grouped by connection."""
     return [
         SelectChoice(calendar.value, calendar.label, optgroup=calendar.connection_label)
         for calendar in calendars.writable
