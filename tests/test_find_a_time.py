@@ -29,16 +29,9 @@ from app.events.availability import (
 )
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection
-from tests.helpers import (
-    ACCOUNT_ID,
-    API_URL,
-    CALENDARS_URL,
-    PROFILES_URL,
-    connect,
-    sync_copy,
-)
+from tests.cronofy_data import ACCOUNT_ID, API_URL, CALENDARS, CALENDARS_URL, PROFILES_URL
+from tests.helpers import connect, connection_id, sync_copy
 from tests.jobs import Jobs
-from tests.test_agenda import CALENDARS
 from tests.visitor import register_and_connect
 
 AVAILABILITY_URL = f"{API_URL}/v1/availability"
@@ -277,18 +270,9 @@ def sunday(clock):
 
 
 @pytest.fixture
-def connected(app, sunday, user_client, cronofy):
+def connected(sunday, tokyo_user_with_calendars):
     """A user in Tokyo with one full-scope connection, on a Sunday evening."""
-    connect(user_client, cronofy, default_tzid="Asia/Tokyo")
-    sync_copy(cronofy, CALENDARS)
-    with user_client.session_transaction() as session:
-        session.pop("_flashes", None)
-    return user_client
-
-
-def connection_id(app) -> int:
-    with app.app_context():
-        return db.session.scalars(db.select(CronofyConnection)).one().id
+    return tokyo_user_with_calendars
 
 
 def search(client, app, **changes):
