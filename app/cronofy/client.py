@@ -131,25 +131,38 @@ class CronofyClient:
         self, access_token: str, first: JSON, max_pages: int, *, require_all: bool = False
     ) -> list[JSON]:
         """Every page of a /v1/events read, up to `max_pages` (all of them, if required)."""
-        url = "/v1/events"
+        return self._paged(access_token, "/v1/events", "events", first, max_pages, require_all)
+
+    def _paged(
+        self,
+        access_token: str,
+        path: str,
+        key: str,
+        first: JSON,
+        max_pages: int,
+        require_all: bool = False,
+    ) -> list[JSON]:
+        """The `key` items of every page of a paged read, following `pages.next_page`."""
+        url: str = path
         params: JSON | None = first
-        events: list[JSON] = []
+        items: list[JSON] = []
         for _ in range(max_pages):
             page = self.get(access_token, url, params)
-            batch = page.get("events")
+            batch = page.get(key)
             if not isinstance(batch, list):
-                raise errors.CronofyBadResponse("/v1/events: no events list")
-            events += [e for e in batch if isinstance(e, dict)]
+                raise errors.CronofyBadResponse(f"{path}: no {key} list")
+            items += [item for item in batch if isinstance(item, dict)]
             pages = page.get("pages")
             next_page = pages.get("next_page") if isinstance(pages, dict) else None
             if not next_page:
-                return events
-            # A plain authenticated GET of the absolute URL Cronofy gave.
+                return items
+            # A plain authenticated GET of the absolute URL Cronofy gave (`get` refuses a
+            # URL off the API host).
             url, params = str(next_page), None
-        log.warning("Cronofy /v1/events: stopped after %s pages", max_pages)
+        log.warning("Cronofy %s: stopped after %s pages", path, max_pages)
         if require_all:
-            raise errors.CronofyBadResponse(f"/v1/events: more than {max_pages} pages")
-        return events
+            raise errors.CronofyBadResponse(f"{path}: more than {max_pages} pages")
+        return items
 
     def changed_events(
         self, access_token: str, *, since: datetime, max_pages: int = 10
@@ -178,22 +191,8 @@ class CronofyClient:
         No titles or details, only times and a status (scope `read_free_busy`, which
         `read_events` implies). Paging stops after `max_pages`, as for events.
         """
-        url = "/v1/free_busy"
-        params: JSON | None = {"tzid": tzid, "from": start.isoformat(), "to": end.isoformat()}
-        blocks: list[JSON] = []
-        for _ in range(max_pages):
-            page = self.get(access_token, url, params)
-            batch = page.get("free_busy")
-            if not isinstance(batch, list):
-                raise errors.CronofyBadResponse("/v1/free_busy: no free_busy list")
-            blocks += [b for b in batch if isinstance(b, dict)]
-            pages = page.get("pages")
-            next_page = pages.get("next_page") if isinstance(pages, dict) else None
-            if not next_page:
-                return blocks
-            url, params = str(next_page), None  # `get` refuses a URL off the API host
-        log.warning("Cronofy /v1/free_busy: stopped after %s pages", max_pages)
-        return blocks
+        params: JSON = {"tzid": tzid, "from": start.isoformat(), "to": end.isoformat()}
+        return self._paged(access_token, "/v1/free_busy", "free_busy", params, max_pages)
 
     def availability(self, body: JSON) -> list[JSON]:
         """The slots (or periods) when the members of `body` are free together.
