@@ -65,6 +65,15 @@ class _Forms(HTMLParser):
         if tag == "select":
             self._select = None
         elif tag == "textarea":
+            if self._textarea is not None and self.forms:
+                # As browsers read it: one newline right after <textarea> is not content.
+                fields = self.forms[-1].fields
+                text = fields[self._textarea]
+                fields[self._textarea] = (
+                    text[2:]
+                    if text.startswith("\r\n")
+                    else (text[1:] if text.startswith("\n") else text)
+                )
             self._textarea = None
 
     def handle_data(self, data: str) -> None:
