@@ -72,7 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from app.cronofy import push
     from app.cronofy import routes as cronofy
     from app.dashboard import routes as dashboard
-    from app.events import find  # noqa: F401  # its view joins the events blueprint
+    from app.events import edit, find  # noqa: F401  # their views join the events blueprint
     from app.events import routes as events
 
     for feature in (auth, cronofy, push, dashboard, events, health):

@@ -239,9 +239,10 @@ def remember_event(
     event_id: str = "cc-0123",
     starts_at: datetime | None = None,
     email: str = EMAIL,
+    **recorded: Any,
 ) -> int:
     """Record an event as created here in "Work" by that user, through their first
-    connection (starting now unless told); its id."""
+    connection (starting now unless told; `recorded`: more of its columns); its id."""
     from app.extensions import db
     from app.models import ManagedEvent, User
 
@@ -254,6 +255,7 @@ def remember_event(
             event_id=event_id,
             summary=summary,
             starts_at=starts_at or datetime.now(UTC),
+            **recorded,
         )
         db.session.add(event)
         db.session.commit()

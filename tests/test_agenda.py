@@ -239,7 +239,9 @@ def test_events_created_here_are_marked_and_deletable(app, tokyo_user, cronofy):
     assert today_html.count("Created here") == 2
     assert f'href="/events/{local_id}/delete"' in today_html
     assert f'data-confirm-action="/events/{local_id}/delete"' in today_html
-    assert today_html.count(' href="/events/') == 1  # only the one this user's records know
+    assert f'href="/events/{local_id}/edit"' in today_html
+    # Edit and Delete, for only the one this user's records know.
+    assert today_html.count(' href="/events/') == 2
 
 
 def test_a_disconnected_profile_is_flagged_with_the_relink_link(tokyo_user, cronofy):

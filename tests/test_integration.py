@@ -175,14 +175,28 @@ def test_the_agenda_create_and_delete_an_event(live_app, sandbox, clock):
     assert agenda_summaries(visitor.text).count("Sandbox planning session") == 1
     assert "Created here" in visitor.text
 
-    visitor.follow("Delete")
-    assert "<h1>Delete “Sandbox planning session”?</h1>" in visitor.text
-    visitor.press("Delete")
-    assert "Deleted “Sandbox planning session”." in visitor.text
+    visitor.follow("Edit")  # one upsert with the same event_id, the whole event again
+    visitor.press("Save", summary="Sandbox planning, moved", start_time="11:30")
+    assert visitor.page.url == f"{live_app.url}/events/"
+    assert "Saved “Sandbox planning, moved”." in visitor.text
+    [account] = sandbox.state.accounts()
+    [moved] = [e for e in account["events"] if e["summary"] == "Sandbox planning, moved"]
+    assert (moved["start"], moved["end"]) == (
+        f"{tomorrow.isoformat()}T11:30:00Z",
+        f"{tomorrow.isoformat()}T12:30:00Z",
+    )
+    visitor.get(f"{live_app.url}/dashboard")
+    assert agenda_summaries(visitor.text).count("Sandbox planning, moved") == 1
     assert "Sandbox planning session" not in agenda_summaries(visitor.text)
+
+    visitor.follow("Delete")
+    assert "<h1>Delete “Sandbox planning, moved”?</h1>" in visitor.text
+    visitor.press("Delete")
+    assert "Deleted “Sandbox planning, moved”." in visitor.text
+    assert "Sandbox planning, moved" not in agenda_summaries(visitor.text)
     writes = [
         (e["method"], e["status"])
         for e in sandbox.state.requests_log()
         if e["path"].endswith("/events") and e["path"].startswith("/v1/calendars/")
     ]
-    assert writes == [("POST", 202), ("DELETE", 202)]
+    assert writes == [("POST", 202), ("POST", 202), ("DELETE", 202)]

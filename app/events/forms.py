@@ -38,8 +38,9 @@ DURATIONS = [
 ]
 
 
-class EventForm(FlaskForm):
-    calendar = SelectField("Calendar", validators=[DataRequired()])
+class EventDetails(FlaskForm):
+    """What an event is: the fields the new-event and the edit forms share."""
+
     summary = StringField("Title", validators=[DataRequired(), Length(max=1024)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=4096)])
     # InputRequired, not DataRequired: a date that does not parse should say so.
@@ -57,6 +58,32 @@ class EventForm(FlaskForm):
         "end": "duration",
         "tzid": "start_time",
     }
+
+    def start_instant(self, time_zone: str) -> datetime | None:
+        """When the event starts, in UTC; None, with the reason on the field, if it never does."""
+        # InputRequired passed, and the fields parsed.
+        assert self.start_date.data is not None and self.start_time.data is not None
+        start = instant(self.start_date.data, self.start_time.data, ZoneInfo(time_zone))
+        if start is None:
+            self.start_time.errors = [
+                *self.start_time.errors,
+                f"{self.start_time.data:%H:%M} does not exist on {self.start_date.data:%-d %B} "
+                f"in {time_zone}: the clocks go forward then. Choose another time.",
+            ]
+        return start
+
+    def add_cronofy_errors(self, errors: dict[str, list[str]]) -> None:
+        """Show Cronofy's validation errors next to the fields they are about."""
+        for name, messages in errors.items():
+            field = getattr(self, self.CRONOFY_FIELDS.get(name, ""), None)
+            target = field.errors if field is not None else self.form_errors
+            target.extend(f"Cronofy: {message}" for message in messages)
+
+
+class EventForm(EventDetails):
+    """A new event: which calendar, and what it is."""
+
+    calendar = SelectField("Calendar", validators=[DataRequired()])
 
     def suggest_start(self, time_zone: str) -> None:
         """Prefill the next full hour in the user's time zone."""
@@ -84,25 +111,31 @@ class EventForm(FlaskForm):
         if duration in {choice.value for choice in DURATIONS}:
             self.duration.data = int(duration)
 
-    def start_instant(self, time_zone: str) -> datetime | None:
-        """When the event starts, in UTC; None, with the reason on the field, if it never does."""
-        # InputRequired passed, and the fields parsed.
-        assert self.start_date.data is not None and self.start_time.data is not None
-        start = instant(self.start_date.data, self.start_time.data, ZoneInfo(time_zone))
-        if start is None:
-            self.start_time.errors = [
-                *self.start_time.errors,
-                f"{self.start_time.data:%H:%M} does not exist on {self.start_date.data:%-d %B} "
-                f"in {time_zone}: the clocks go forward then. Choose another time.",
-            ]
-        return start
 
-    def add_cronofy_errors(self, errors: dict[str, list[str]]) -> None:
-        """Show Cronofy's validation errors next to the fields they are about."""
-        for name, messages in errors.items():
-            field = getattr(self, self.CRONOFY_FIELDS.get(name, ""), None)
-            target = field.errors if field is not None else self.form_errors
-            target.extend(f"Cronofy: {message}" for message in messages)
+class EditEventForm(EventDetails):
+    """An event created here, changed: its calendar stays."""
+
+    def show(self, start: datetime, end: datetime, time_zone: str) -> None:
+        """Fill the times from the event as it is, in the user's zone."""
+        local = start.astimezone(ZoneInfo(time_zone))
+        self.start_date.data, self.start_time.data = (
+            local.date(),
+            local.time().replace(second=0, microsecond=0, tzinfo=None),
+        )
+        minutes = max(1, round((end - start).total_seconds() / 60))
+        self.offer_duration(minutes)
+        self.duration.data = minutes
+
+    def offer_duration(self, minutes: int) -> None:
+        """Keep a length the event has though the list lacks it (changed at the provider)."""
+        if all(choice.value != str(minutes) for choice in DURATIONS):
+            shorter = [choice for choice in DURATIONS if int(choice.value) < minutes]
+            longer = [choice for choice in DURATIONS if int(choice.value) > minutes]
+            self.duration.choices = [
+                *shorter,
+                SelectChoice(str(minutes), f"{minutes} minutes"),
+                *longer,
+            ]
 
 
 # Free time kept around a found meeting, on both sides.

@@ -132,7 +132,9 @@ def _create(form: EventForm, time_zone: str) -> int | None:
         calendar_id=calendar_id,
         event_id=f"cc-{secrets.token_hex(16)}",
         summary=form.summary.data,
+        description=form.description.data or "",
         starts_at=start,
+        ends_at=end,
     )
     # Remember the event before asking Cronofy, so an event that exists is never untracked.
     db.session.add(event)
@@ -141,8 +143,8 @@ def _create(form: EventForm, time_zone: str) -> int | None:
         "event_id": event.event_id,
         "summary": form.summary.data,
         "description": form.description.data or "",
-        "start": _utc(start),
-        "end": _utc(end),
+        "start": utc_text(start),
+        "end": utc_text(end),
         "tzid": time_zone,
     }
     try:
@@ -167,7 +169,7 @@ def _create(form: EventForm, time_zone: str) -> int | None:
 @login_required
 def confirm_delete(event_id: int) -> str:
     """Ask once before deleting (without JavaScript; the dashboard asks in a dialog)."""
-    event = _own_event(event_id)
+    event = own_event(event_id)
     return render_template(
         "events/confirm_delete.html",
         summary=event.title,
@@ -181,7 +183,7 @@ def delete(event_id: int) -> Response:
     """Delete an event this app created, at Cronofy and here."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    event = _own_event(event_id)
+    event = own_event(event_id)
     connection = event.connection
     if "delete_event" not in connection.scopes:
         flash("This connection was not allowed to delete events. Reconnect to allow it.", "error")
@@ -206,12 +208,12 @@ def delete(event_id: int) -> Response:
     return redirect(url_for("dashboard.index"))
 
 
-def _utc(moment: datetime) -> str:
+def utc_text(moment: datetime) -> str:
     """Cronofy's time format: UTC, no fractional seconds."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _own_event(event_id: int) -> ManagedEvent:
+def own_event(event_id: int) -> ManagedEvent:
     """An event the signed-in user created here; 404 for anyone else's."""
     event = db.session.scalar(select(ManagedEvent).filter_by(id=event_id, user_id=current_user.id))
     if event is None:

@@ -1,4 +1,4 @@
-"""Events this app created in a user's calendar, remembered so they can be deleted."""
+"""Events this app created in a user's calendar, remembered so they can be edited and deleted."""
 
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -32,6 +32,9 @@ class ManagedEvent(Model):
     # Calendar content, so encrypted like the copy; None only if no configured key reads it.
     summary: Mapped[str | None] = mapped_column(EncryptedText, nullable=False)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the edit form starts from (None for events recorded before these were kept).
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    description: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     connection: Mapped["CronofyConnection"] = relationship(back_populates="managed_events")
