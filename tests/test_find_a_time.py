@@ -29,8 +29,15 @@ from app.events.availability import (
 )
 from app.extensions import db
 from app.models import ConnectionStatus, CronofyConnection
-from tests.cronofy_data import ACCOUNT_ID, API_URL, CALENDARS, CALENDARS_URL, PROFILES_URL
-from tests.helpers import connect, connection_id, sync_copy
+from tests.cronofy_data import (
+    ACCOUNT_ID,
+    API_URL,
+    CALENDARS,
+    CALENDARS_URL,
+    PROFILES_URL,
+    TOKEN_URL,
+)
+from tests.helpers import connect, connection_id, sync_copy, the_connection
 from tests.jobs import Jobs
 from tests.visitor import register_and_connect
 
@@ -512,6 +519,19 @@ def test_cronofy_failing_ends_on_the_page_with_the_form_kept(
     # The choices stay as they were.
     assert 'value="2027-01-05"' in page and '<option selected value="10">' in page
     assert "/v1/free_busy" not in [urlsplit(c.request.url).path for c in cronofy.calls]
+
+
+def test_a_member_cronofy_refuses_is_found_out_by_a_sync(app, connected, cronofy):
+    """Revoked at Cronofy, unknown to the copy: the refused search asks for a sync, which
+    finds the access ended and marks the connection for reconnecting."""
+    refused = {"participants": [{"key": "errors.invalid", "description": "unknown sub"}]}
+    expect_availability(cronofy, status=422, json={"errors": refused})
+    search(connected, app)
+    cronofy.get(CALENDARS_URL, status=401)
+    cronofy.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
+    Jobs().run()
+    assert the_connection(app).status is ConnectionStatus.NEEDS_RECONNECT
+    assert "Needs reconnecting" in connected.get("/dashboard").get_data(as_text=True)
 
 
 def test_free_busy_failing_leaves_the_slots_with_a_note(app, connected, cronofy):

@@ -37,6 +37,7 @@ from app.events.forms import FindForm
 from app.events.routes import calendar_choices
 from app.extensions import db
 from app.models import CronofyConnection
+from app.sync.tasks import request_sync
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,11 @@ def _search(form: FindForm, time_zone: str) -> Search:
         found = cronofy_client().availability(body)
     except errors.CronofyError as exc:
         log.warning("find a time: availability failed (%s)", type(exc).__name__)
+        if isinstance(exc, errors.CronofyInvalid) and "participants" in exc.errors:
+            # A member Cronofy no longer accepts: Cronofy does not say which, and the copy
+            # may not know yet (a revocation is told to no one). A sync of each finds out,
+            # with its own token, and marks the lost one for reconnecting.
+            request_sync([m.id for m in members])
         return Search(error=_failure(exc))
     log.info(
         "find a time: %s members, %s periods, %s slots", len(members), len(periods), len(found)
@@ -150,8 +156,8 @@ def _failure(exc: errors.CronofyError) -> str:
         if "participants" in exc.errors:
             # Cronofy no longer has a live authorization for one of the members.
             return (
-                "Cronofy no longer accepts one of the chosen calendar accounts. Open the "
-                "dashboard to reconnect it, or leave it out."
+                "Cronofy no longer accepts one of the chosen calendar accounts. In a moment "
+                "the dashboard shows which, with Reconnect; or leave it out."
             )
         details = " ".join(m for messages in exc.errors.values() for m in messages)
         return f"Cronofy did not accept this search. {details}".strip()
