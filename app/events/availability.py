@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.events.times import instant
+from app.events.times import cronofy_instant, cronofy_text, instant
 
 JSON = dict[str, Any]
 
@@ -79,7 +79,9 @@ def availability_request(
     return {
         "participants": [{"members": [{"sub": sub} for sub in subs], "required": "all"}],
         "required_duration": {"minutes": duration},
-        "query_periods": [{"start": _utc(p.start), "end": _utc(p.end)} for p in periods],
+        "query_periods": [
+            {"start": cronofy_text(p.start), "end": cronofy_text(p.end)} for p in periods
+        ],
         "buffer": {"before": {"minutes": buffer}, "after": {"minutes": buffer}},
         "start_interval": {"minutes": min(START_INTERVAL, duration)},
         "response_format": "slots",
@@ -140,7 +142,7 @@ def slots_by_day(
     one says the day is taken). Unreadable slots are left out, not fatal."""
     by_day: dict[date, list[Slot]] = {p.day: [] for p in periods}
     for item in found:
-        start, end = _parse(item.get("start")), _parse(item.get("end"))
+        start, end = cronofy_instant(item.get("start")), cronofy_instant(item.get("end"))
         if start is None or end is None:
             continue
         local = Slot(start.astimezone(tz), end.astimezone(tz))
@@ -202,21 +204,6 @@ def busy_strip(
     )
 
 
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(value: object) -> datetime | None:
-    """A UTC instant Cronofy wrote (`…Z` or an offset); None for anything else."""
-    if not isinstance(value, str) or "T" not in value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.astimezone(UTC) if moment.tzinfo else None
-
-
 def _bound(value: object, tz: ZoneInfo) -> datetime | None:
     """A free/busy block's start or end: an instant, or a date's midnight in `tz`."""
     if isinstance(value, str) and "T" not in value:
@@ -224,4 +211,4 @@ def _bound(value: object, tz: ZoneInfo) -> datetime | None:
             return datetime.combine(date.fromisoformat(value), time(), tz).astimezone(UTC)
         except ValueError:
             return None
-    return _parse(value)
+    return cronofy_instant(value)

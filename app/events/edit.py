@@ -20,7 +20,8 @@ from app.cronofy.client import cronofy_client
 from app.cronofy.tokens import call_with_token
 from app.events import bp
 from app.events.forms import EditEventForm
-from app.events.routes import LOST, own_event, utc_text
+from app.events.routes import LOST, own_event
+from app.events.times import cronofy_instant, cronofy_text
 from app.extensions import db
 from app.models import DataSet, ManagedEvent, Snapshot
 from app.sync.store import record_created_event
@@ -72,7 +73,10 @@ def _fill(form: EditEventForm, event: ManagedEvent, time_zone: str) -> None:
     if seen is not None:
         form.summary.data = str(seen.get("summary") or form.summary.data)
         form.description.data = str(seen.get("description") or "")
-        start, end = _instant(seen.get("start")) or start, _instant(seen.get("end")) or end
+        start, end = (
+            cronofy_instant(seen.get("start")) or start,
+            cronofy_instant(seen.get("end")) or end,
+        )
     form.show(start, end, time_zone)
 
 
@@ -89,17 +93,6 @@ def _in_copy(event: ManagedEvent) -> dict[str, Any] | None:
     return None
 
 
-def _instant(value: object) -> datetime | None:
-    """A timed event's start or end; None for anything else (an all-day date, say)."""
-    if not isinstance(value, str) or "T" not in value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
-
-
 def _save(form: EditEventForm, event: ManagedEvent, start: datetime, time_zone: str) -> int | None:
     """Upsert the whole event again; None on success, else the status to re-render with."""
     end = start + timedelta(minutes=form.duration.data)  # in UTC: as long across a clock change
@@ -107,8 +100,8 @@ def _save(form: EditEventForm, event: ManagedEvent, start: datetime, time_zone: 
         "event_id": event.event_id,  # the same id: Cronofy replaces the event
         "summary": form.summary.data,
         "description": form.description.data or "",
-        "start": utc_text(start),
-        "end": utc_text(end),
+        "start": cronofy_text(start),
+        "end": cronofy_text(end),
         "tzid": time_zone,
     }
     connection = event.connection

@@ -18,6 +18,7 @@ from app.cronofy.tokens import call_with_token
 from app.events import bp
 from app.events.calendars import EventCalendars, event_calendars
 from app.events.forms import EventForm
+from app.events.times import cronofy_text
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import CronofyConnection, ManagedEvent
@@ -143,8 +144,8 @@ def _create(form: EventForm, time_zone: str) -> int | None:
         "event_id": event.event_id,
         "summary": form.summary.data,
         "description": form.description.data or "",
-        "start": utc_text(start),
-        "end": utc_text(end),
+        "start": cronofy_text(start),
+        "end": cronofy_text(end),
         "tzid": time_zone,
     }
     try:
@@ -206,11 +207,6 @@ def delete(event_id: int) -> Response:
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("dashboard.index"))
-
-
-def utc_text(moment: datetime) -> str:
-    """Cronofy's time format: UTC, no fractional seconds."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def own_event(event_id: int) -> ManagedEvent:

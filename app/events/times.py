@@ -2,7 +2,8 @@
 
 A date and a time of day name an instant only together with a time zone, and not always
 one: when the clocks go forward an hour of wall-clock times never happens, and when they
-go back an hour happens twice. These functions say which instant the form means.
+go back an hour happens twice. These functions say which instant the form means, and
+read and write instants the way Cronofy does.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -38,3 +39,20 @@ def next_full_hour(now: datetime, tz: ZoneInfo) -> tuple[date, time]:
         read_back = instant(wall.date(), wall.time(), tz)
         if read_back is not None and read_back > now:
             return wall.date(), wall.time().replace(fold=0)
+
+
+def cronofy_text(moment: datetime) -> str:
+    """An instant as Cronofy's API takes it: UTC, whole seconds."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def cronofy_instant(value: object) -> datetime | None:
+    """An instant Cronofy wrote (`…Z` or an offset), in UTC; None for anything else (an
+    all-day date, say)."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else None
