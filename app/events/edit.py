@@ -7,7 +7,7 @@ what this app recorded when the copy does not hold it (an event outside the agen
 window).
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
@@ -15,16 +15,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.cronofy import errors
-from app.cronofy.client import cronofy_client
-from app.cronofy.tokens import call_with_token
 from app.events import bp
 from app.events.forms import EditEventForm
-from app.events.routes import LOST, own_event
-from app.events.times import cronofy_instant, cronofy_text
+from app.events.routes import own_event, send_event
+from app.events.times import cronofy_instant
 from app.extensions import db
 from app.models import DataSet, ManagedEvent, Snapshot
-from app.sync.store import record_created_event
 from app.timezones import user_time_zone
 
 # The length the form offers for an event recorded before its end was kept, when the copy
@@ -94,31 +90,11 @@ def _in_copy(event: ManagedEvent) -> dict[str, Any] | None:
 
 
 def _save(form: EditEventForm, event: ManagedEvent, start: datetime, time_zone: str) -> int | None:
-    """Upsert the whole event again; None on success, else the status to re-render with."""
+    """Send the whole event again; None on success, else the status to re-render with."""
     end = start + timedelta(minutes=form.duration.data)  # in UTC: as long across a clock change
-    body = {
-        "event_id": event.event_id,  # the same id: Cronofy replaces the event
-        "summary": form.summary.data,
-        "description": form.description.data or "",
-        "start": cronofy_text(start),
-        "end": cronofy_text(end),
-        "tzid": time_zone,
-    }
-    connection = event.connection
-    try:
-        call_with_token(
-            connection,
-            lambda token: cronofy_client().upsert_event(token, event.calendar_id, body),
-        )
-    except errors.CronofyError as exc:
-        db.session.rollback()
-        if isinstance(exc, errors.CronofyInvalid):
-            form.add_cronofy_errors(exc.errors or {"event": [exc.user_message]})
-            return 422
-        form.form_errors.append(exc.user_message)
-        return LOST if isinstance(exc, errors.ConnectionLost) else 503
-    event.summary, event.description = form.summary.data, body["description"]
-    event.starts_at, event.ends_at = start, end
-    db.session.commit()
-    record_created_event(connection, {**body, "calendar_id": event.calendar_id}, datetime.now(UTC))
-    return None
+    failed_with = send_event(form, event, start, end, time_zone)
+    if failed_with is None:
+        event.summary, event.description = form.summary.data, form.description.data or ""
+        event.starts_at, event.ends_at = start, end
+        db.session.commit()
+    return failed_with

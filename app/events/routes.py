@@ -17,7 +17,7 @@ from app.cronofy.client import cronofy_client
 from app.cronofy.tokens import call_with_token
 from app.events import bp
 from app.events.calendars import EventCalendars, event_calendars
-from app.events.forms import EventForm
+from app.events.forms import EventDetails, EventForm
 from app.events.times import cronofy_text
 from app.extensions import db
 from app.forms import EmptyForm
@@ -113,6 +113,39 @@ def calendar_choices(calendars: EventCalendars) -> list[SelectChoice]:
     ]
 
 
+def send_event(
+    form: EventDetails, event: ManagedEvent, start: datetime, end: datetime, time_zone: str
+) -> int | None:
+    """Upsert the whole event under its `event_id` (new, or replacing it: Cronofy has no
+    partial update) and put it in the copy; None on success, else the status to re-render
+    the form with, Cronofy's reasons on the form."""
+    body = {
+        "event_id": event.event_id,
+        "summary": form.summary.data,
+        "description": form.description.data or "",
+        "start": cronofy_text(start),
+        "end": cronofy_text(end),
+        "tzid": time_zone,
+    }
+    try:
+        call_with_token(
+            event.connection,
+            lambda token: cronofy_client().upsert_event(token, event.calendar_id, body),
+        )
+    except errors.CronofyError as exc:
+        db.session.rollback()
+        if isinstance(exc, errors.CronofyInvalid):
+            form.add_cronofy_errors(exc.errors or {"event": [exc.user_message]})
+            return 422
+        form.form_errors.append(exc.user_message)
+        return LOST if isinstance(exc, errors.ConnectionLost) else 503
+    # The next page shows it at once: into the copy, until a sync brings Cronofy's own id.
+    record_created_event(
+        event.connection, {**body, "calendar_id": event.calendar_id}, datetime.now(UTC)
+    )
+    return None
+
+
 def _create(form: EventForm, time_zone: str) -> int | None:
     """Upsert the event; None on success, else the status to re-render the form with."""
     connection_id, _, calendar_id = form.calendar.data.partition(":")
@@ -140,28 +173,11 @@ def _create(form: EventForm, time_zone: str) -> int | None:
     # Remember the event before asking Cronofy, so an event that exists is never untracked.
     db.session.add(event)
     db.session.commit()
-    body = {
-        "event_id": event.event_id,
-        "summary": form.summary.data,
-        "description": form.description.data or "",
-        "start": cronofy_text(start),
-        "end": cronofy_text(end),
-        "tzid": time_zone,
-    }
-    try:
-        call_with_token(
-            connection, lambda token: cronofy_client().upsert_event(token, calendar_id, body)
-        )
-    except errors.CronofyError as exc:
+    failed_with = send_event(form, event, start, end, time_zone)
+    if failed_with is not None:
         db.session.delete(event)
         db.session.commit()
-        if isinstance(exc, errors.CronofyInvalid):
-            form.add_cronofy_errors(exc.errors or {"event": [exc.user_message]})
-            return 422
-        form.form_errors.append(exc.user_message)
-        return LOST if isinstance(exc, errors.ConnectionLost) else 503
-    # The next page shows it at once: into the copy, until a sync brings Cronofy's own id.
-    record_created_event(connection, {**body, "calendar_id": calendar_id}, datetime.now(UTC))
+        return failed_with
     flash(f"Created “{event.title}”.", "success")
     return None
 
