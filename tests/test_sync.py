@@ -293,3 +293,19 @@ def test_a_copy_kept_by_push_is_not_refreshed_for_its_age(app, synced_user, jobs
     page = synced_user.get("/dashboard").get_data(as_text=True)
     assert "Work" in page
     assert jobs.pending() == []  # changes arrive by themselves; the daily read does the rest
+
+
+def test_a_new_authorization_is_marked_for_its_first_read_in_the_same_commit(app, user_client):
+    """Never visible unmarked: the minute's sweep (which marks connections never read in
+    full) would otherwise mark it between the save and the callback's nudge, and the first
+    sync, seeing its mark stamped again, would read everything a second time."""
+    from app.cronofy.tokens import save_authorization
+    from app.models import User
+    from app.sync import marks
+    from tests.cronofy_data import token_response
+
+    with app.app_context():
+        user = db.session.scalars(db.select(User)).one()
+        connection = save_authorization(user, token_response())
+        assert connection.sync_wanted_at is not None
+        assert marks.due_for_full_sync(datetime.now(UTC), timedelta(days=1)) == []

@@ -23,7 +23,7 @@ from app.extensions import csrf, db
 from app.models import ConnectionStatus
 from app.sync import marks
 from app.sync.channels import connection_for_token
-from app.sync.tasks import request_sync, sync_connection
+from app.sync.tasks import nudge, request_sync
 
 bp = Blueprint("push", __name__, url_prefix="/cronofy/notifications")
 
@@ -81,7 +81,7 @@ def receive(token: str) -> Response:
         if since is None:
             request_sync([connection.id])  # a change we cannot place: read everything
         elif marks.note_change(connection.id, since):
-            _nudge(connection.id)
+            nudge([connection.id])
     elif kind in FULL_SYNC_TYPES:
         request_sync([connection.id])
     return Response(status=200)
@@ -105,10 +105,3 @@ def _time(value: object) -> datetime | None:
     except ValueError:
         return None
     return moment.astimezone(UTC) if moment.tzinfo else None
-
-
-def _nudge(connection_id: int) -> None:
-    try:
-        sync_connection(connection_id)
-    except Exception as exc:  # the queue is down: the recorded change waits for the sweep
-        log.warning("Could not enqueue a sync (%s); the sweep will", type(exc).__name__)

@@ -27,7 +27,7 @@ from app.extensions import db
 from app.forms import EmptyForm
 from app.models import ConnectionStatus, CronofyConnection
 from app.sync.channels import check_channel, close_channel, push_setup
-from app.sync.tasks import request_sync
+from app.sync.tasks import nudge
 from app.timezones import is_time_zone
 
 
@@ -121,8 +121,9 @@ def callback() -> Response:
             f"{errors.CronofyUnavailable.user_message} Your calendar was not connected."
         )
     _remember_time_zone(connection)
-    # A worker fills the local copy; the dashboard says so until it lands, then updates.
-    request_sync([connection.id])
+    # A worker fills the local copy (the sync is marked with the authorization); the
+    # dashboard says so until it lands, then updates.
+    nudge([connection.id])
     # And a channel, so Cronofy says when something changes (a reconnect checks the old one).
     if push_setup().enabled:
         _in_background(check_channel, connection.id)

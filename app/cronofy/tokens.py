@@ -47,6 +47,10 @@ def save_authorization(user: User, token: dict[str, Any]) -> CronofyConnection:
         connection.profile_id = profile.get("profile_id")
         connection.profile_name = profile.get("profile_name")
     _store_tokens(connection, token)
+    # A new (or renewed) authorization wants a full read, marked in the same commit: the
+    # minute's sweep, which marks connections never read in full, then never sees this one
+    # unmarked and asks for a second read. The caller nudges a worker.
+    connection.sync_wanted_at = datetime.now(UTC)
     db.session.commit()
     return connection
 

@@ -40,7 +40,13 @@ def request_sync(connection_ids: Iterable[int]) -> None:
     ids = sorted(set(connection_ids))
     if not ids:
         return
-    for connection_id in marks.mark_wanted(ids, datetime.now(UTC)):
+    nudge(marks.mark_wanted(ids, datetime.now(UTC)))
+
+
+def nudge(connection_ids: Iterable[int]) -> None:
+    """Enqueue a sync of each connection, already marked; a queue that cannot be reached
+    is only logged, as the sweep finds the marks within a minute."""
+    for connection_id in connection_ids:
         try:
             sync_connection(connection_id)
         except Exception as exc:  # the queue's store is down: the mark waits for the sweep
